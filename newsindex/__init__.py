@@ -1,0 +1,59 @@
+"""newsindex: search Indonesian news.
+
+Analysis (tokens with offsets, stopwords, PySastrawi stemming behind a cache),
+an on-disk index built on Whoosh, ranked search with filters and pagination,
+and highlighted, HTML-safe snippets. Everything public is exported here.
+"""
+
+from newsindex._version import __version__
+from newsindex.analysis import Analyzer, Token
+from newsindex.article import Article
+from newsindex.errors import (
+    AnalyzerMismatchError,
+    ArticleError,
+    CorruptIndexError,
+    IndexExistsError,
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+    InputError,
+    NewsIndexError,
+    QueryError,
+    WriterClosedError,
+)
+from newsindex.highlighting import Snippet
+from newsindex.index import IndexStats, NewsIndex
+from newsindex.results import Hit, SearchResults
+from newsindex.searching import Ranking
+from newsindex.stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
+from newsindex.writing import IndexWriter, WriteSummary
+
+__all__ = [
+    "Analyzer",
+    "AnalyzerMismatchError",
+    "Article",
+    "ArticleError",
+    "CorruptIndexError",
+    "Hit",
+    "IndexExistsError",
+    "IndexFormatError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexStats",
+    "IndexWriter",
+    "InputError",
+    "NewsIndex",
+    "NewsIndexError",
+    "NoStemmer",
+    "QueryError",
+    "Ranking",
+    "SastrawiStemmer",
+    "SearchResults",
+    "Snippet",
+    "Stemmer",
+    "TalaStemmer",
+    "Token",
+    "WriteSummary",
+    "WriterClosedError",
+    "__version__",
+]

@@ -1,0 +1,600 @@
+"""Segments: building one from articles, reading one, merging several.
+
+A segment is an immutable slice of the index. Beside Whoosh's term dictionary
+(``.trm``) and newsindex's array postings (``.pst``, see :mod:`._codec`), each
+segment has two files of newsindex's own:
+
+``.nxd``  per-document numbers as little-endian arrays:
+          ``magic "NXd1" | n (u32) | title lengths u32[n] | body lengths u32[n]
+          | published i64[n]`` (seconds since the epoch, or ``NO_DATE``).
+``.nxs``  the articles as JSON (no pickle), each compressed on its own so
+          that one can be read without the others:
+          ``magic "NXs1" | blobs... | offsets u64[n+1] | n (u32) | "NXs1"``.
+
+Deleted documents stay in a segment's files until a merge drops them; the
+segment object (pickled into Whoosh's table of contents) lists them.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import struct
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.filedb.filetables import OrderedHashReader
+from whoosh.filedb.structfile import StructFile
+
+from newsindex._codec import (
+    HAS_POSITIONS,
+    HAS_TFS,
+    MAX_TF,
+    SHORT_POSITIONS,
+    NewsCodec,
+    Postings,
+    decode_postings,
+    record_header,
+)
+from newsindex.analysis import Analyzer
+from newsindex.article import Article, published_timestamp
+from newsindex.errors import CorruptIndexError
+from newsindex.schema import INDEX_NAME, NO_DATE, TEXT_FIELDS, facet_key
+
+__all__ = ["SegmentBuilder", "SegmentData", "merge_segments"]
+
+KEYWORD_FIELDS: Final = ("category", "id", "source")
+_NXD = struct.Struct("<4sI")
+_NXS_TAIL = struct.Struct("<I4s")
+_NXD_MAGIC: Final = b"NXd1"
+_NXS_MAGIC: Final = b"NXs1"
+_COMPRESSION: Final = 1
+
+
+class _Vocabulary(dict[str, int]):
+    """Term -> dense id, assigning the next id to unseen terms."""
+
+    def __missing__(self, term: str) -> int:
+        tid = self[term] = len(self)
+        return tid
+
+
+def _json_bytes(article: Article) -> bytes:
+    text = json.dumps(article.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8"), _COMPRESSION)
+
+
+def _sorted_ranks(terms: list[str]) -> np.ndarray:
+    """rank[id] = position of terms[id] in byte order (UTF-8 order = str order)."""
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    ranks = np.empty(len(terms), dtype=np.int64)
+    ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
+    return ranks
+
+
+class SegmentBuilder:
+    """Accumulates articles in memory and writes them as one new segment.
+
+    Analysis happens in :meth:`add`; postings are grouped with numpy in
+    :meth:`finish`, so the per-word cost of building is a cache lookup and an
+    array append.
+
+    Args:
+        storage: Whoosh ``FileStorage`` of the index directory.
+        analyzer: the index's analyzer.
+        codec: the codec new segments are written with.
+    """
+
+    def __init__(self, storage: Any, analyzer: Analyzer, codec: NewsCodec) -> None:
+        self._storage = storage
+        self._analyzer = analyzer
+        self._codec = codec
+        self.segment = codec.new_segment(storage, INDEX_NAME)
+        self._vocab = _Vocabulary()
+        self._tokens = {name: array("I") for name in TEXT_FIELDS}
+        self._lengths = {name: array("I") for name in TEXT_FIELDS}
+        self._keywords: dict[str, list[tuple[str, int]]] = {k: [] for k in KEYWORD_FIELDS}
+        self._published = array("q")
+        self._stored = segment_file(storage, self.segment, ".nxs", "wb")
+        self._stored.write(_NXS_MAGIC)
+        self._offsets = array("Q", [len(_NXS_MAGIC)])
+        self.doc_count = 0
+
+    @property
+    def token_count(self) -> int:
+        """Tokens held in memory, the measure used to decide when to flush."""
+        return sum(len(t) for t in self._tokens.values())
+
+    def add(self, article: Article) -> int:
+        """Analyse and buffer one article; return its document number."""
+        docnum = self.doc_count
+        vocab = self._vocab.__getitem__
+        terms_of = self._analyzer.terms
+        for name in TEXT_FIELDS:
+            terms = terms_of(getattr(article, name))
+            self._tokens[name].extend(map(vocab, terms))
+            self._lengths[name].append(len(terms))
+        keywords = self._keywords
+        keywords["id"].append((article.id, docnum))
+        for name in ("source", "category"):
+            key = facet_key(getattr(article, name))
+            if key:
+                keywords[name].append((key, docnum))
+        ts = published_timestamp(article.published)
+        self._published.append(NO_DATE if ts is None else int(ts))
+        blob = _json_bytes(article)
+        self._stored.write(blob)
+        self._offsets.append(self._offsets[-1] + len(blob))
+        self.doc_count += 1
+        return docnum
+
+    def delete(self, docnum: int) -> None:
+        """Mark a document of this (unfinished) segment deleted."""
+        self.segment.delete_document(docnum)
+
+    def finish(self) -> Any:
+        """Write the segment's files and return the Whoosh segment object."""
+        self._finish_stored()
+        self._write_numbers()
+        writer = self._codec.field_writer(self._storage, self.segment)
+        try:
+            lengths = {
+                name: np.frombuffer(self._lengths[name], dtype=np.uint32)
+                for name in TEXT_FIELDS
+            }
+            ranks = _sorted_ranks(list(self._vocab))
+            terms = sorted(self._vocab)
+            for name in sorted((*TEXT_FIELDS, *KEYWORD_FIELDS)):
+                writer.start_field(name, _FIELD_STUB)
+                if name in TEXT_FIELDS:
+                    _write_text_field(
+                        writer,
+                        np.frombuffer(self._tokens[name], dtype=np.uint32),
+                        lengths[name],
+                        ranks,
+                        terms,
+                    )
+                else:
+                    _write_keyword_field(writer, self._keywords[name])
+                writer.finish_field()
+        finally:
+            writer.close()
+        self.segment.set_doc_count(self.doc_count)
+        self.segment._fieldlengths = {
+            name: int(lengths[name].sum(dtype=np.int64)) for name in TEXT_FIELDS
+        }
+        return self.segment
+
+    def abandon(self) -> None:
+        """Close open files; the caller deletes the segment's files."""
+        if not self._stored.closed:
+            self._stored.close()
+
+    def _finish_stored(self) -> None:
+        out = self._stored
+        out.write(self._offsets.tobytes() if _LITTLE else _swapped(self._offsets))
+        out.write(_NXS_TAIL.pack(self.doc_count, _NXS_MAGIC))
+        out.close()
+
+    def _write_numbers(self) -> None:
+        with segment_file(self._storage, self.segment, ".nxd", "wb") as out:
+            out.write(_NXD.pack(_NXD_MAGIC, self.doc_count))
+            for name in ("title", "body"):
+                out.write(np.frombuffer(self._lengths[name], np.uint32).astype("<u4").tobytes())
+            out.write(np.frombuffer(self._published, np.int64).astype("<i8").tobytes())
+
+
+_LITTLE = np.little_endian
+
+
+def _swapped(values: array[int]) -> bytes:
+    copy = array(values.typecode, values)
+    copy.byteswap()
+    return copy.tobytes()
+
+
+class _FieldStub:
+    """The little of a Whoosh field object that the field writer reads."""
+
+    format = None
+
+
+_FIELD_STUB = _FieldStub()
+
+
+def _write_text_field(
+    writer: Any,
+    tids: np.ndarray,
+    counts: np.ndarray,
+    ranks: np.ndarray,
+    terms: list[str],
+) -> None:
+    """Group a field's token stream into posting lists and write them."""
+    if not len(tids):
+        return
+    docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    starts = np.cumsum(counts, dtype=np.int64) - counts
+    pos = np.arange(len(tids), dtype=np.int64) - np.repeat(starts, counts)
+    token_ranks = ranks[tids]
+    order = np.argsort(token_ranks, kind="stable")
+    r, d, p = token_ranks[order], docs[order], pos[order]
+
+    post_starts, tfs = _boundaries(r, d)
+    if int(tfs.max()) > MAX_TF:
+        # Keep the first MAX_TF occurrences of a word in a document.
+        within = np.arange(len(r)) - np.repeat(post_starts, tfs)
+        keep = within < MAX_TF
+        r, d, p = r[keep], d[keep], p[keep]
+        post_starts, tfs = _boundaries(r, d)
+
+    post_docs = d[post_starts]
+    post_ranks = r[post_starts]
+    term_starts = np.flatnonzero(np.r_[True, post_ranks[1:] != post_ranks[:-1]])
+    term_ends = np.r_[term_starts[1:], len(post_ranks)]
+    tok_starts = post_starts[term_starts]
+    tok_ends = np.r_[tok_starts[1:], len(r)]
+    # Per-term statistics for Whoosh's term info, all at once.
+    post_lengths = counts[post_docs]
+    weights = np.add.reduceat(tfs, term_starts).tolist()
+    max_tfs = np.maximum.reduceat(tfs, term_starts).tolist()
+    min_lengths = np.minimum.reduceat(post_lengths, term_starts).tolist()
+    max_lengths = np.maximum.reduceat(post_lengths, term_starts).tolist()
+    min_ids = post_docs[term_starts].tolist()
+    max_ids = post_docs[term_ends - 1].tolist()
+
+    short = int(p.max()) <= 0xFFFF
+    flags = HAS_TFS | HAS_POSITIONS | (SHORT_POSITIONS if short else 0)
+    pos_size = 2 if short else 4
+    ids_buf = memoryview(post_docs.astype("<u4").tobytes())
+    tfs_buf = memoryview(tfs.astype("<u2").tobytes())
+    pos_buf = memoryview(p.astype("<u2" if short else "<u4").tobytes())
+    add = writer.add_record
+    join = b"".join
+    for k, (rank, a, b, ta, tb) in enumerate(
+        zip(
+            post_ranks[term_starts].tolist(),
+            term_starts.tolist(),
+            term_ends.tolist(),
+            tok_starts.tolist(),
+            tok_ends.tolist(),
+        )
+    ):
+        record = join(
+            (
+                record_header(b - a, flags),
+                ids_buf[4 * a : 4 * b],
+                tfs_buf[2 * a : 2 * b],
+                pos_buf[pos_size * ta : pos_size * tb],
+            )
+        )
+        add(
+            terms[rank].encode("utf-8"),
+            record,
+            df=b - a,
+            weight=float(weights[k]),
+            max_tf=float(max_tfs[k]),
+            min_id=min_ids[k],
+            max_id=max_ids[k],
+            min_length=min_lengths[k],
+            max_length=max_lengths[k],
+        )
+
+
+def _boundaries(r: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each (term, document) run."""
+    new = np.empty(len(r), dtype=bool)
+    new[0] = True
+    new[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.r_[starts, len(r)])
+    return starts, lengths
+
+
+def _write_keyword_field(writer: Any, pairs: list[tuple[str, int]]) -> None:
+    pairs.sort()
+    i = 0
+    while i < len(pairs):
+        key = pairs[i][0]
+        j = i
+        while j < len(pairs) and pairs[j][0] == key:
+            j += 1
+        ids = np.fromiter((doc for _, doc in pairs[i:j]), dtype=np.uint32, count=j - i)
+        writer.add_postings_arrays(key.encode("utf-8"), ids, None, None, None)
+        i = j
+
+
+def segment_file(storage: Any, segment: Any, ext: str, mode: str) -> Any:
+    """Open one of a segment's files directly (newsindex's own files)."""
+    return open(os.path.join(storage.folder, segment.make_filename(ext)), mode)  # noqa: SIM115
+
+
+class _PreadFile(StructFile):  # type: ignore[misc]
+    """A read-only StructFile whose positional reads are thread-safe.
+
+    Whoosh's ``get`` seeks and then reads, which races when threads share a
+    file; ``os.pread`` reads at an offset without moving a shared position.
+    """
+
+    def get(self, position: int, length: int) -> bytes:
+        return os.pread(self._fd, length, position)
+
+    def __init__(self, path: str) -> None:
+        super().__init__(open(path, "rb"), name=path)  # noqa: SIM115
+        self._fd = self.file.fileno()
+
+
+class SegmentData:
+    """Read access to one segment: postings, numbers, stored articles.
+
+    Thread-safe: every read after construction is a positional ``pread``.
+
+    Raises:
+        CorruptIndexError: a file is missing, truncated or not ours.
+    """
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        self.segment = segment
+        self.name = segment.segment_id()
+        folder = storage.folder
+        self._files: list[Any] = []
+        try:
+            terms_path = os.path.join(folder, segment.make_filename(NewsCodec.TERMS_EXT))
+            self._terms_file = _PreadFile(terms_path)
+            self._files.append(self._terms_file)
+            self._terms = OrderedHashReader(self._terms_file, os.path.getsize(terms_path))
+            self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
+            self._postings_fd = self._open(folder, NewsCodec.POSTS_EXT)
+            self._stored_fd = self._open(folder, ".nxs")
+            self._read_numbers(folder)
+            self._read_stored_offsets()
+        except (OSError, KeyError, ValueError, struct.error, EOFError) as exc:
+            self.close()
+            raise CorruptIndexError(f"segment {self.name}: {exc}") from exc
+        self.doc_count_all: int = segment.doc_count_all()
+        self.live = np.ones(self.doc_count_all, dtype=bool)
+        deleted = list(segment.deleted_docs())
+        if deleted:
+            self.live[np.asarray(deleted, dtype=np.int64)] = False
+        self.doc_count = int(self.live.sum())
+
+    def _open(self, folder: str, ext: str) -> int:
+        handle = open(os.path.join(folder, self.segment.make_filename(ext)), "rb")  # noqa: SIM115
+        self._files.append(handle)
+        return handle.fileno()
+
+    def _read_numbers(self, folder: str) -> None:
+        path = os.path.join(folder, self.segment.make_filename(".nxd"))
+        with open(path, "rb") as handle:
+            data = handle.read()
+        magic, n = _NXD.unpack_from(data)
+        if magic != _NXD_MAGIC or len(data) != _NXD.size + n * 16:
+            raise CorruptIndexError(f"segment {self.name}: bad per-document numbers file")
+        base = _NXD.size
+        self.lengths = {
+            "title": np.frombuffer(data, "<u4", n, base).astype(np.float32),
+            "body": np.frombuffer(data, "<u4", n, base + 4 * n).astype(np.float32),
+        }
+        self.published = np.frombuffer(data, "<i8", n, base + 8 * n).astype(np.int64)
+
+    def _read_stored_offsets(self) -> None:
+        size = os.fstat(self._stored_fd).st_size
+        tail = os.pread(self._stored_fd, _NXS_TAIL.size, size - _NXS_TAIL.size)
+        n, magic = _NXS_TAIL.unpack(tail)
+        start = size - _NXS_TAIL.size - 8 * (n + 1)
+        if magic != _NXS_MAGIC or start < len(_NXS_MAGIC):
+            raise CorruptIndexError(f"segment {self.name}: bad stored-articles file")
+        raw = os.pread(self._stored_fd, 8 * (n + 1), start)
+        self._offsets = np.frombuffer(raw, "<u8").astype(np.int64)
+
+    # -- postings ------------------------------------------------------------
+
+    def _key(self, field: str, term: bytes) -> bytes | None:
+        fieldid = self._fieldmap.get(field)
+        if fieldid is None:
+            return None
+        return struct.pack(">H", fieldid) + term
+
+    def postings(self, field: str, term: bytes) -> Postings | None:
+        """Return the posting list of ``term`` in ``field``, or ``None``."""
+        key = self._key(field, term)
+        if key is None:
+            return None
+        value = self._terms.get(key)
+        if value is None:
+            return None
+        return self._read_postings(W3TermInfo.from_bytes(value), term)
+
+    def _read_postings(self, info: Any, term: bytes) -> Postings:
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # whoosh3 3.54 decodes it as a 1-tuple
+            (length,) = length
+        data = os.pread(self._postings_fd, length, offset)
+        return decode_postings(data, f"segment {self.name}, term {term!r}")
+
+    def doc_frequency(self, field: str, term: bytes) -> int:
+        """Documents (deleted ones included) holding ``term`` in ``field``."""
+        key = self._key(field, term)
+        if key is None:
+            return 0
+        value = self._terms.get(key)
+        return 0 if value is None else int(W3TermInfo.from_bytes(value).doc_frequency())
+
+    def terms(self, field: str, prefix: bytes = b"") -> Iterator[tuple[bytes, Any]]:
+        """Yield ``(term, terminfo)`` in order for the terms of ``field``."""
+        start = self._key(field, prefix)
+        if start is None:
+            return
+        head = start[:2]
+        for key, value in self._terms.items_from(start):
+            if key[:2] != head or not key.startswith(start):
+                return
+            yield key[2:], W3TermInfo.from_bytes(value)
+
+    def facet_counts(self, field: str) -> dict[str, int]:
+        """Live documents per value of a keyword field (``source``, ...)."""
+        counts = {}
+        for term, info in self.terms(field):
+            live = int(self.live[self._read_postings(info, term).ids].sum())
+            if live:
+                counts[term.decode("utf-8")] = live
+        return counts
+
+    def term_count(self, field: str) -> int:
+        """Number of distinct terms in ``field``."""
+        return sum(1 for _ in self.terms(field))
+
+    # -- documents -------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """Return the stored article of ``docnum`` as a dict."""
+        start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
+        blob = os.pread(self._stored_fd, end - start, start)
+        try:
+            record: dict[str, Any] = json.loads(zlib.decompress(blob))
+        except (zlib.error, ValueError) as exc:
+            raise CorruptIndexError(
+                f"segment {self.name}: stored article {docnum} is damaged"
+            ) from exc
+        return record
+
+    def article(self, docnum: int) -> Article:
+        """Return the stored :class:`Article` of ``docnum``."""
+        return Article.from_dict(self.stored(docnum))
+
+    def docnums_for_id(self, article_id: str) -> list[int]:
+        """Live document numbers whose id is ``article_id``."""
+        postings = self.postings("id", article_id.encode("utf-8"))
+        if postings is None:
+            return []
+        return [d for d in postings.ids.tolist() if self.live[d]]
+
+    def close(self) -> None:
+        """Close the segment's files."""
+        for handle in self._files:
+            handle.close()
+        self._files = []
+
+
+# -- merging -------------------------------------------------------------------
+
+
+def merge_segments(
+    storage: Any, codec: NewsCodec, sources: list[SegmentData]
+) -> Any | None:
+    """Write the live documents of ``sources`` as one new segment.
+
+    Returns the new Whoosh segment object, or ``None`` when no document is
+    live (the sources can simply be dropped).
+    """
+    maps = []
+    base = 0
+    for seg in sources:
+        docmap = np.full(seg.doc_count_all, -1, dtype=np.int64)
+        live = np.flatnonzero(seg.live)
+        docmap[live] = np.arange(base, base + len(live))
+        base += len(live)
+        maps.append(docmap)
+    total = base
+    if total == 0:
+        return None
+    segment = codec.new_segment(storage, INDEX_NAME)
+    _merge_documents(storage, segment, sources, total)
+    writer = codec.field_writer(storage, segment)
+    try:
+        lengths = {
+            name: np.concatenate([s.lengths[name][s.live] for s in sources]).astype(np.uint32)
+            for name in TEXT_FIELDS
+        }
+        for name in sorted((*TEXT_FIELDS, *KEYWORD_FIELDS)):
+            writer.start_field(name, _FIELD_STUB)
+            _merge_field(writer, name, sources, maps, lengths.get(name))
+            writer.finish_field()
+    finally:
+        writer.close()
+    segment.set_doc_count(total)
+    segment._fieldlengths = {
+        name: int(lengths[name].sum(dtype=np.int64)) for name in TEXT_FIELDS
+    }
+    return segment
+
+
+def _merge_documents(
+    storage: Any, segment: Any, sources: list[SegmentData], total: int
+) -> None:
+    offsets = array("Q", [len(_NXS_MAGIC)])
+    with segment_file(storage, segment, ".nxs", "wb") as out:
+        out.write(_NXS_MAGIC)
+        for seg in sources:
+            for docnum in np.flatnonzero(seg.live).tolist():
+                start, end = int(seg._offsets[docnum]), int(seg._offsets[docnum + 1])
+                blob = os.pread(seg._stored_fd, end - start, start)
+                out.write(blob)
+                offsets.append(offsets[-1] + len(blob))
+        out.write(offsets.tobytes() if _LITTLE else _swapped(offsets))
+        out.write(_NXS_TAIL.pack(total, _NXS_MAGIC))
+    with segment_file(storage, segment, ".nxd", "wb") as out:
+        out.write(_NXD.pack(_NXD_MAGIC, total))
+        for name in ("title", "body"):
+            merged = np.concatenate([s.lengths[name][s.live] for s in sources])
+            out.write(merged.astype("<u4").tobytes())
+        dates = np.concatenate([s.published[s.live] for s in sources])
+        out.write(dates.astype("<i8").tobytes())
+
+
+def _merge_field(
+    writer: Any,
+    field: str,
+    sources: list[SegmentData],
+    maps: list[np.ndarray],
+    lengths: np.ndarray | None,
+) -> None:
+    streams = [
+        ((term, i, info) for term, info in seg.terms(field))
+        for i, seg in enumerate(sources)
+    ]
+    current: bytes | None = None
+    parts: list[tuple[int, Any]] = []
+    for term, i, info in heapq.merge(*streams, key=lambda item: item[0]):
+        if term != current:
+            if current is not None:
+                _write_merged(writer, current, parts, sources, maps, lengths)
+            current, parts = term, []
+        parts.append((i, info))
+    if current is not None:
+        _write_merged(writer, current, parts, sources, maps, lengths)
+
+
+def _write_merged(
+    writer: Any,
+    term: bytes,
+    parts: Iterable[tuple[int, Any]],
+    sources: list[SegmentData],
+    maps: list[np.ndarray],
+    lengths: np.ndarray | None,
+) -> None:
+    ids_out, tfs_out, pos_out = [], [], []
+    has_tfs = has_pos = False
+    for i, info in parts:
+        postings = sources[i]._read_postings(info, term)
+        new_ids = maps[i][postings.ids]
+        keep = new_ids >= 0
+        if not keep.any():
+            continue
+        ids_out.append(new_ids[keep])
+        tfs_out.append(postings.tfs[keep])
+        has_tfs = has_tfs or bool((postings.tfs != 1).any())
+        if postings.positions is not None:
+            has_pos = True
+            pos_out.append(postings.positions[np.repeat(keep, postings.tfs)])
+    if not ids_out:
+        return
+    ids = np.concatenate(ids_out).astype(np.uint32)
+    tfs = np.concatenate(tfs_out).astype(np.uint16) if (has_tfs or has_pos) else None
+    positions = np.concatenate(pos_out) if has_pos else None
+    doc_lengths = lengths[ids] if lengths is not None else None
+    writer.add_postings_arrays(term, ids, tfs, positions, doc_lengths)

@@ -1,0 +1,361 @@
+"""Indonesian text analysis: words, offsets, lower case, stopwords, stems.
+
+One :class:`Analyzer` serves indexing, querying and highlighting, so the three
+can never disagree about what a word is. The steps, per word:
+
+1. Tokenize the original text with :data:`TOKEN_PATTERN`: runs of letters and
+   digits, numbers with inner separators kept whole (``5,2``, ``1.000``), and
+   hyphenated compounds (``anak-anak``, ``Covid-19``). Offsets always refer to
+   the original text.
+2. Normalize: Unicode NFKC, then lower case.
+3. Hyphenated compounds: a reduplication (both halves equal, or equal after
+   stemming: ``anak-anak``, ``rata-rata``, ``berlari-lari``) becomes one token
+   with the base's term, so ``anak`` and ``anak-anak`` find each other. Other
+   compounds (``Covid-19``, ``sayur-mayur``) become one token per part.
+4. Drop stopwords (positions are renumbered, so a phrase query skips them).
+5. Stem, unless the word holds a digit or is a protected word (stem
+   exclusions: proper nouns such as ``bekasi`` that the stemmer would turn
+   into ``bekas``).
+
+Every distinct surface word is analysed once per analyzer and then served
+from a bounded cache: news vocabulary is Zipfian, so after the first few
+hundred articles nearly every word is a cache hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from newsindex import _wordlists
+from newsindex.stemmers import Stemmer, builtin_stemmer_for, get_stemmer
+
+__all__ = [
+    "DEFAULT_CACHE_SIZE",
+    "DEFAULT_PROTECTED_WORDS",
+    "DEFAULT_STOPWORDS",
+    "MAX_WORD_LENGTH",
+    "TOKEN_PATTERN",
+    "Analyzer",
+    "Token",
+]
+
+#: Words, numbers with inner ``.``/``,`` and hyphenated compounds.
+TOKEN_PATTERN: Final = r"\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*"
+#: Words longer than this are not indexed (they are never real words).
+MAX_WORD_LENGTH: Final = 64
+#: Distinct surface words kept in an analyzer's cache (about 150 bytes each).
+DEFAULT_CACHE_SIZE: Final = 300_000
+#: Bumped whenever tokenization or normalization changes what terms a text
+#: yields; recorded in each index.
+TOKENIZER_VERSION: Final = 1
+
+DEFAULT_STOPWORDS: Final[frozenset[str]] = _wordlists.STOPWORDS
+DEFAULT_PROTECTED_WORDS: Final[frozenset[str]] = _wordlists.PROTECTED_WORDS
+
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+_HAS_DIGIT = re.compile(r"\d")
+
+# A part of a hyphenated compound that is indexed on its own:
+# (start offset within the compound, end offset, term or "" for a stopword).
+_Part = tuple[int, int, str]
+# What the cache holds for a surface word: its term ("" when it is not
+# indexed), or the parts of a compound that is split.
+_Analysis = str | tuple[_Part, ...]
+
+
+@attrs.frozen
+class Token:
+    """One indexed word of a text.
+
+    Attributes:
+        text: the word exactly as it appears in the text.
+        term: what is indexed for it (normalized, stemmed).
+        start: offset of the first character in the text.
+        end: offset just past the last character.
+        position: ordinal among the indexed words of the text (stopwords are
+            not counted).
+    """
+
+    text: str
+    term: str
+    start: int
+    end: int
+    position: int
+
+
+def _normalize(word: str) -> str:
+    if not word.isascii():
+        word = unicodedata.normalize("NFKC", word)
+    return word.lower()
+
+
+def _remember(cache: dict[str, Any], key: str, value: Any, limit: int) -> None:
+    """Store in a bounded cache; a full cache is emptied and starts again."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+
+
+def _digest(words: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(words)).encode()).hexdigest()[:16]
+
+
+class Analyzer:
+    """Turns Indonesian text into index terms, with offsets.
+
+    Analyzers are thread-safe and cheap to share; build one and reuse it, so
+    its cache stays warm. Two analyzers are equal when they produce the same
+    terms for every text.
+
+    Args:
+        stemmer: ``"sastrawi"`` (default), ``"tala"``, ``"none"``, or an
+            object with ``name`` and ``stem(word)`` (see
+            :mod:`newsindex.stemmers`).
+        stopwords: words not indexed; default :data:`DEFAULT_STOPWORDS`.
+        protected_words: words never stemmed; default
+            :data:`DEFAULT_PROTECTED_WORDS`.
+        extra_stopwords: added to ``stopwords``.
+        extra_protected_words: added to ``protected_words``.
+        cache_size: most distinct words remembered (surface forms and
+            normalized forms are cached separately, each up to this many);
+            a full cache is emptied and refilled, which bounds its memory.
+
+    Raises:
+        ValueError: an unknown stemmer name or a non-positive cache size.
+    """
+
+    def __init__(
+        self,
+        *,
+        stemmer: str | Stemmer = "sastrawi",
+        stopwords: Iterable[str] | None = None,
+        protected_words: Iterable[str] | None = None,
+        extra_stopwords: Iterable[str] = (),
+        extra_protected_words: Iterable[str] = (),
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        if cache_size < 1:
+            raise ValueError(f"cache_size must be positive, not {cache_size}")
+        self._stemmer = get_stemmer(stemmer)
+        base_stop = DEFAULT_STOPWORDS if stopwords is None else stopwords
+        base_protected = (
+            DEFAULT_PROTECTED_WORDS if protected_words is None else protected_words
+        )
+        self._stopwords = frozenset(
+            _normalize(w) for w in (*base_stop, *extra_stopwords)
+        )
+        self._protected = frozenset(
+            _normalize(w) for w in (*base_protected, *extra_protected_words)
+        )
+        self._cache_size = cache_size
+        # Surface word -> analysis. Reads and writes of a dict are atomic, so
+        # threads share it without a lock; two threads missing on the same
+        # word both compute the same value.
+        self._cache: dict[str, _Analysis] = {}
+        # Normalized word -> term.
+        self._terms: dict[str, str] = {}
+
+    # -- configuration -----------------------------------------------------
+
+    @property
+    def stemmer(self) -> Stemmer:
+        """The stemmer object."""
+        return self._stemmer
+
+    @property
+    def stopwords(self) -> frozenset[str]:
+        """Normalized words that are not indexed."""
+        return self._stopwords
+
+    @property
+    def protected_words(self) -> frozenset[str]:
+        """Normalized words that are indexed without stemming."""
+        return self._protected
+
+    def describe(self) -> dict[str, Any]:
+        """Return a JSON-compatible record of everything that shapes terms.
+
+        The index stores it; :meth:`from_description` rebuilds the analyzer.
+        """
+        return {
+            "tokenizer": TOKENIZER_VERSION,
+            "stemmer": self._stemmer.name,
+            "stopwords": sorted(self._stopwords),
+            "protected_words": sorted(self._protected),
+        }
+
+    def fingerprint(self) -> str:
+        """A short digest of :meth:`describe`, for messages and comparisons."""
+        d = self.describe()
+        parts = (
+            f"t{d['tokenizer']}",
+            d["stemmer"],
+            _digest(d["stopwords"]),
+            _digest(d["protected_words"]),
+        )
+        return "/".join(parts)
+
+    @classmethod
+    def from_description(
+        cls, description: Mapping[str, Any], *, stemmer: Stemmer | None = None
+    ) -> Analyzer:
+        """Rebuild the analyzer that :meth:`describe` recorded.
+
+        Args:
+            description: a record from :meth:`describe`.
+            stemmer: the stemmer object, needed when the record names a
+                stemmer that is not built in.
+
+        Raises:
+            ValueError: the record's stemmer is not built in and no stemmer
+                with that name was given, or the tokenizer is newer than
+                this version of newsindex knows.
+        """
+        if description.get("tokenizer") != TOKENIZER_VERSION:
+            raise ValueError(
+                f"tokenizer version {description.get('tokenizer')!r} is not "
+                f"the one this newsindex uses ({TOKENIZER_VERSION})"
+            )
+        name = description["stemmer"]
+        if stemmer is None:
+            stemmer = builtin_stemmer_for(name)
+        if stemmer is None or stemmer.name != name:
+            raise ValueError(
+                f"the index was built with stemmer {name!r}; pass an analyzer "
+                "with that stemmer"
+            )
+        return cls(
+            stemmer=stemmer,
+            stopwords=description["stopwords"],
+            protected_words=description["protected_words"],
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Analyzer):
+            return NotImplemented
+        return self.describe() == other.describe()
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint())
+
+    def __repr__(self) -> str:
+        return (
+            f"Analyzer(stemmer={self._stemmer!r}, "
+            f"stopwords=<{len(self._stopwords)} words>, "
+            f"protected_words=<{len(self._protected)} words>)"
+        )
+
+    # -- analysis ----------------------------------------------------------
+
+    def tokens(self, text: str) -> list[Token]:
+        """Return the indexed words of ``text`` with their offsets.
+
+        Stopwords and over-long words are left out; ``position`` counts only
+        the tokens returned.
+        """
+        return [
+            Token(text[start:end], term, start, end, position)
+            for position, (start, end, term) in enumerate(self.spans(text))
+        ]
+
+    def terms(self, text: str) -> list[str]:
+        """Return the index terms of ``text`` in order (the indexing path)."""
+        get = self._cache.get
+        out: list[str] = []
+        append = out.append
+        for word in _TOKEN_RE.findall(text):
+            analysis = get(word)
+            if analysis is None:
+                analysis = self._miss(word)
+            if analysis.__class__ is str:
+                if analysis:
+                    append(analysis)  # type: ignore[arg-type]
+            else:
+                out.extend(term for _, _, term in analysis if term)
+        return out
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Return ``(start, end, term)`` for each indexed word of ``text``.
+
+        The list index of a span is its position, as in :meth:`terms`.
+        """
+        get = self._cache.get
+        out: list[tuple[int, int, str]] = []
+        append = out.append
+        for match in _TOKEN_RE.finditer(text):
+            word = match.group()
+            analysis = get(word)
+            if analysis is None:
+                analysis = self._miss(word)
+            if analysis.__class__ is str:
+                if analysis:
+                    append((match.start(), match.end(), analysis))  # type: ignore[arg-type]
+            else:
+                base = match.start()
+                out.extend(
+                    (base + s, base + e, term) for s, e, term in analysis if term
+                )
+        return out
+
+    def term(self, word: str) -> str | None:
+        """Return the term for a single word, or ``None`` if not indexed."""
+        found = self.terms(word)
+        return found[0] if len(found) == 1 else None
+
+    def cache_len(self) -> int:
+        """Number of distinct surface words currently cached."""
+        return len(self._cache)
+
+    # -- cache misses --------------------------------------------------------
+
+    def _miss(self, word: str) -> _Analysis:
+        analysis: _Analysis
+        if len(word) > MAX_WORD_LENGTH:
+            analysis = ""
+        elif "-" in word:
+            analysis = self._analyze_compound(word)
+        else:
+            analysis = self._analyze_word(_normalize(word))
+        _remember(self._cache, word, analysis, self._cache_size)
+        return analysis
+
+    def _analyze_word(self, norm: str) -> str:
+        # Surface forms differ in case ("Naik", "NAIK") far more often than
+        # normalized words differ, so stems get a cache of their own.
+        term = self._terms.get(norm)
+        if term is None:
+            if norm in self._stopwords:
+                term = ""
+            elif norm in self._protected or _HAS_DIGIT.search(norm):
+                term = norm
+            else:
+                term = self._stemmer.stem(norm) or norm
+            _remember(self._terms, norm, term, self._cache_size)
+        return term
+
+    def _analyze_compound(self, word: str) -> _Analysis:
+        norm = _normalize(word)
+        if norm in self._stopwords:
+            return ""
+        pieces = word.split("-")
+        if len(pieces) == 2:
+            first, second = (_normalize(p) for p in pieces)
+            if first == second or (
+                first.isalpha()
+                and second.isalpha()
+                and self._analyze_word(first) == self._analyze_word(second)
+            ):
+                # Reduplication: one token, indexed as its base.
+                return self._analyze_word(second)
+        parts: list[_Part] = []
+        offset = 0
+        for piece in pieces:
+            parts.append((offset, offset + len(piece), self._analyze_word(_normalize(piece))))
+            offset += len(piece) + 1
+        return tuple(parts)

@@ -1,0 +1,195 @@
+"""The :class:`Article` value: what goes into an index and comes back out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from newsindex.errors import ArticleError
+
+__all__ = ["MAX_ID_LENGTH", "Article", "parse_published"]
+
+#: Longest accepted article id, in characters.
+MAX_ID_LENGTH: Final = 512
+
+#: Keys of :meth:`Article.to_dict` that are not extras.
+ARTICLE_KEYS: Final = frozenset(
+    {"id", "title", "body", "published", "source", "category", "url"}
+)
+
+
+def parse_published(value: object) -> dt.date | dt.datetime | None:
+    """Convert a publication date from the forms articles arrive in.
+
+    Accepts ``None``/empty, :class:`datetime.date`, :class:`datetime.datetime`
+    and ISO 8601 strings (``2024-05-01``, ``2024-05-01T08:30:00+07:00``; a
+    trailing ``Z`` is understood).
+
+    Raises:
+        ArticleError: any other value, or a string that is not ISO 8601.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):  # datetime is a subclass of date
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ArticleError(
+                f"published date {value!r} is not ISO 8601 (yyyy-mm-dd)"
+            ) from None
+    raise ArticleError(
+        f"published must be a date, datetime or ISO string, not "
+        f"{type(value).__name__}"
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise ArticleError(f"expected text, got {type(value).__name__}: {value!r:.60}")
+
+
+def _check_json(value: object, where: str) -> None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ArticleError(f"{where} is not a finite number")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ArticleError(f"{where} has a non-text key {key!r}")
+            _check_json(item, f"{where}.{key}")
+        return
+    raise ArticleError(f"{where} holds {type(value).__name__}, which JSON cannot")
+
+
+def _extra(value: object) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ArticleError(f"extra must be a mapping, not {type(value).__name__}")
+    for key in value:
+        if key in ARTICLE_KEYS:
+            raise ArticleError(f"extra may not use the article key {key!r}")
+    _check_json(value, "extra")
+    # A JSON round trip gives a deep copy that the caller's later changes
+    # cannot reach (a plain dict, so that articles pickle for worker processes).
+    copied: dict[str, Any] = json.loads(json.dumps(dict(value)))
+    return copied
+
+
+def _check_id(_instance: object, _attribute: object, value: str) -> None:
+    if not value.strip():
+        raise ArticleError("article id is empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ArticleError(f"article id is longer than {MAX_ID_LENGTH} characters")
+    if any(ord(c) < 32 for c in value):
+        raise ArticleError(f"article id {value!r} contains control characters")
+
+
+@attrs.frozen(kw_only=True)
+class Article:
+    """A news article.
+
+    Attributes:
+        id: unique identifier; adding an article with an id already in the
+            index replaces that article.
+        title: headline; may be empty (some corpora have none).
+        body: the article text.
+        published: publication date or datetime, or ``None``. Naive
+            datetimes are taken as UTC for filtering and sorting.
+        source: publisher, such as ``kompas.com``. Filters on it ignore case.
+        category: section, such as ``Ekonomi``. Filters on it ignore case.
+        url: address of the article.
+        extra: further JSON-compatible metadata, stored and returned as is.
+
+    Raises:
+        ArticleError: a field has the wrong type, the id is empty, or the
+            date is not ISO 8601.
+    """
+
+    id: str = attrs.field(converter=_text, validator=_check_id)
+    title: str = attrs.field(default="", converter=_text)
+    body: str = attrs.field(default="", converter=_text)
+    published: dt.date | dt.datetime | None = attrs.field(
+        default=None, converter=parse_published
+    )
+    source: str = attrs.field(default="", converter=_text)
+    category: str = attrs.field(default="", converter=_text)
+    url: str = attrs.field(default="", converter=_text)
+    extra: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_extra, hash=False
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-compatible dict (``published`` as an ISO string).
+
+        Extras appear beside the article keys, as in input files.
+        """
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "published": None if self.published is None else self.published.isoformat(),
+            "source": self.source,
+            "category": self.category,
+            "url": self.url,
+        }
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Article:
+        """Build an article from a mapping such as a JSON object.
+
+        ``date`` is accepted as another name for ``published``; keys that
+        are not article fields go to :attr:`extra`.
+
+        Raises:
+            ArticleError: as for the constructor, or both ``date`` and
+                ``published`` are given.
+        """
+        known = {k: v for k, v in record.items() if k in ARTICLE_KEYS}
+        extra = {k: v for k, v in record.items() if k not in ARTICLE_KEYS}
+        if "date" in extra:
+            if known.get("published") not in (None, ""):
+                raise ArticleError("both 'date' and 'published' are given")
+            known["published"] = extra.pop("date")
+        if "id" not in known:
+            raise ArticleError("the record has no 'id'")
+        return cls(**known, extra=extra)
+
+    def timestamp(self) -> float | None:
+        """Seconds since the epoch of :attr:`published` (UTC), or ``None``."""
+        return published_timestamp(self.published)
+
+
+def published_timestamp(value: dt.date | dt.datetime | None) -> float | None:
+    """Seconds since the epoch; dates are midnight UTC, naive times are UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.timestamp()

@@ -1,0 +1,206 @@
+"""Snippets: the passage of an article that best shows why it matched.
+
+A :class:`Snippet` is data, a piece of text plus the character ranges to
+highlight; rendering it (HTML, plain text, terminal colours) is a separate,
+escaping step. Highlighting is stem-aware: words are matched by their index
+term, so the query ``naik`` highlights ``kenaikan`` and ``menaikkan`` exactly
+as they are written.
+
+Choosing a snippet is four steps, kept apart:
+
+1. *find*: the analyzer's spans whose term is a query term;
+2. *score*: every window of :data:`SNIPPET_WIDTH` characters that starts at a
+   match, by distinct query terms, then matches, inside it;
+3. *place*: the best window, widened to the start of its sentence when that
+   is close, and trimmed to whole words;
+4. *format*: see :meth:`Snippet.html`, :meth:`Snippet.plain`,
+   :meth:`Snippet.ansi`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Collection
+from typing import Final
+
+import attrs
+
+from newsindex.analysis import Analyzer
+
+__all__ = ["SNIPPET_WIDTH", "Snippet", "highlight_text", "make_snippet"]
+
+#: Target snippet length in characters (the result is 160-200 with ellipses).
+SNIPPET_WIDTH: Final = 180
+#: Only this much of an article is scanned for matches; beyond it, a snippet
+#: falls back to the article's beginning.
+SCAN_LIMIT: Final = 200_000
+ELLIPSIS: Final = "…"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACE = re.compile(r"\s")
+_WORD_CHAR = re.compile(r"\w")
+# A sentence starts after ., ! or ? and white space.
+_SENTENCE_START = re.compile(r"[.!?][\"')\]]*\s+(?=\S)")
+
+
+@attrs.frozen
+class Snippet:
+    """Text with highlighted ranges.
+
+    Attributes:
+        text: the snippet (control characters already replaced by spaces).
+        highlights: sorted, non-overlapping ``(start, end)`` offsets into
+            :attr:`text`.
+    """
+
+    text: str
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    def __str__(self) -> str:
+        return self.text
+
+    def plain(self) -> str:
+        """The text without markup."""
+        return self.text
+
+    def html(self, tag: str = "mark") -> str:
+        """HTML: the text escaped, each highlight wrapped in ``<tag>``.
+
+        Only the highlight tags are markup; everything from the article is
+        escaped, quotes included.
+
+        Raises:
+            ValueError: ``tag`` is not a plain tag name.
+        """
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", tag):
+            raise ValueError(f"not a tag name: {tag!r}")
+        return self._render(lambda s: html.escape(s, quote=True), f"<{tag}>", f"</{tag}>")
+
+    def ansi(self, on: str = "\x1b[1;33m", off: str = "\x1b[0m") -> str:
+        """Terminal text, highlights in bold yellow (or the given codes)."""
+        return self._render(lambda s: s, on, off)
+
+    def _render(self, escape: object, before: str, after: str) -> str:
+        assert callable(escape)
+        parts: list[str] = []
+        last = 0
+        for start, end in self.highlights:
+            parts.append(escape(self.text[last:start]))
+            parts.append(before + escape(self.text[start:end]) + after)
+            last = end
+        parts.append(escape(self.text[last:]))
+        return "".join(parts)
+
+
+def _clean(text: str) -> str:
+    # One character for one, so offsets stay valid.
+    return _CONTROL.sub(" ", text)
+
+
+def _matches(
+    text: str, analyzer: Analyzer, terms: Collection[str]
+) -> list[tuple[int, int, str]]:
+    if not terms:
+        return []
+    return [span for span in analyzer.spans(text[:SCAN_LIMIT]) if span[2] in terms]
+
+
+def highlight_text(text: str, analyzer: Analyzer, terms: Collection[str]) -> Snippet:
+    """Highlight every match in the whole of ``text`` (for titles)."""
+    spans = _matches(text, analyzer, terms)
+    return Snippet(_clean(text), tuple((s, e) for s, e, _ in spans))
+
+
+def make_snippet(
+    text: str,
+    analyzer: Analyzer,
+    terms: Collection[str],
+    *,
+    width: int = SNIPPET_WIDTH,
+) -> Snippet:
+    """Choose and highlight the passage of ``text`` densest in ``terms``.
+
+    Args:
+        text: the article body.
+        analyzer: the index's analyzer.
+        terms: query terms (already analysed).
+        width: target length in characters.
+    """
+    matches = _matches(text, analyzer, terms)
+    if not matches:
+        start, end = 0, _word_end(text, width)
+    else:
+        first, last = _best_window(matches, width)
+        start, end = _place(text, matches[first][0], matches[last][1], width)
+    return _cut(text, start, end, [(s, e) for s, e, _ in matches if s >= start and e <= end])
+
+
+def _best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+    """Indexes of the first and last match of the best window."""
+    best = (-1, -1)
+    best_range = (0, 0)
+    j = 0
+    for i, (start, _, _) in enumerate(matches):
+        j = max(j, i)
+        while j + 1 < len(matches) and matches[j + 1][1] - start <= width:
+            j += 1
+        window = matches[i : j + 1]
+        score = (len({term for _, _, term in window}), len(window))
+        if score > best:
+            best, best_range = score, (i, j)
+    return best_range
+
+
+def _place(text: str, first: int, last: int, width: int) -> tuple[int, int]:
+    """A window of about ``width`` characters around ``[first, last)``."""
+    slack = max(0, width - (last - first))
+    earliest = max(0, first - slack)
+    start = max(0, first - slack // 3)
+    # Prefer to begin at the start of the sentence holding the first match,
+    # when that start is close enough to keep the matches in the window.
+    sentence = None
+    for m in _SENTENCE_START.finditer(text, earliest, first + 1):
+        sentence = m.end()
+    if sentence is not None and sentence <= first:
+        start = sentence
+    elif earliest == 0:
+        start = 0
+    start = _word_start(text, start)
+    end = _word_end(text, start + width)
+    if end < last:  # the trimmed window must keep its matches
+        end = last
+    return start, end
+
+
+def _word_start(text: str, i: int) -> int:
+    """Move ``i`` forward to the start of a word (never into the middle)."""
+    if i <= 0:
+        return 0
+    if _WORD_CHAR.match(text, i - 1) and _WORD_CHAR.match(text, i):
+        while i < len(text) and _WORD_CHAR.match(text, i):
+            i += 1
+    while i < len(text) and _SPACE.match(text, i):
+        i += 1
+    return i
+
+
+def _word_end(text: str, i: int) -> int:
+    """Move ``i`` back to the end of a word (never cutting one)."""
+    if i >= len(text):
+        return len(text)
+    if _WORD_CHAR.match(text, i - 1) and _WORD_CHAR.match(text, i):
+        while i > 0 and _WORD_CHAR.match(text, i - 1):
+            i -= 1
+    while i > 0 and _SPACE.match(text, i - 1):
+        i -= 1
+    return i
+
+
+def _cut(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    piece = _clean(text[start:end])
+    prefix = ELLIPSIS + " " if start > 0 else ""
+    suffix = " " + ELLIPSIS if end < len(text) else ""
+    shift = len(prefix) - start
+    highlights = tuple((s + shift, e + shift) for s, e in spans)
+    return Snippet(prefix + piece + suffix, highlights)

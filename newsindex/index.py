@@ -1,0 +1,401 @@
+"""The :class:`NewsIndex` facade: open or create an index, write, search."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import attrs
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+
+from newsindex._segments import SegmentData
+from newsindex.analysis import Analyzer
+from newsindex.article import Article
+from newsindex.errors import CorruptIndexError, IndexExistsError, IndexNotFoundError
+from newsindex.results import SearchResults
+from newsindex.schema import INDEX_NAME, MANIFEST_NAME, NO_DATE, Manifest, build_schema
+from newsindex.searching import Ranking, Snapshot, search
+from newsindex.writing import IndexWriter, WriteSummary
+
+__all__ = ["IndexStats", "NewsIndex"]
+
+_OPEN_RETRIES = 20
+
+
+@attrs.frozen
+class IndexStats:
+    """A summary of an index (see :meth:`NewsIndex.stats`).
+
+    Attributes:
+        path: the index directory.
+        articles: live articles.
+        deleted: deleted articles still occupying space until a merge.
+        segments: number of segments.
+        terms: distinct terms in title and body (summed over segments, so a
+            term in two segments counts twice).
+        size_bytes: bytes on disk.
+        earliest: earliest publication date, or ``None``.
+        latest: latest publication date, or ``None``.
+        sources: articles per source, most first.
+        analyzer: the analyzer's fingerprint.
+    """
+
+    path: str
+    articles: int
+    deleted: int
+    segments: int
+    terms: int
+    size_bytes: int
+    earliest: str | None
+    latest: str | None
+    sources: tuple[tuple[str, int], ...]
+    analyzer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form."""
+        out = attrs.asdict(self)
+        out["sources"] = dict(self.sources)
+        return out
+
+
+class NewsIndex:
+    """An on-disk index of news articles.
+
+    Create one with :meth:`create` or open one with :meth:`open`. A
+    ``NewsIndex`` may be shared by any number of threads: searches see each
+    new commit (by this or any other process) on their next call, without
+    reopening. Writing takes the index's lock, so one process writes at a
+    time while others keep searching.
+
+    Args (of :meth:`open` and :meth:`create`):
+        path: the index directory.
+        analyzer: the analyzer; when opening, it must equal the one the
+            index was built with (default: the recorded one).
+        ranking: ranking constants (default: the tuned ones).
+    """
+
+    def __init__(
+        self, path: Path, manifest: Manifest, analyzer: Analyzer, ranking: Ranking
+    ) -> None:
+        self._path = path
+        self._manifest = manifest
+        self._analyzer = analyzer
+        self._ranking = ranking
+        self._storage = FileStorage(str(path))
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._closed = False
+
+    # -- construction --------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+    ) -> NewsIndex:
+        """Create a new, empty index in ``path`` (made if missing).
+
+        Raises:
+            IndexExistsError: ``path`` is not an empty directory.
+        """
+        root = Path(path)
+        if root.exists():
+            if not root.is_dir():
+                raise IndexExistsError(f"{root} exists and is not a directory")
+            if any(root.iterdir()):
+                kind = "an index" if (root / MANIFEST_NAME).exists() else "files"
+                raise IndexExistsError(f"{root} already holds {kind}; give an empty directory")
+        root.mkdir(parents=True, exist_ok=True)
+        analyzer = analyzer or Analyzer()
+        storage = FileStorage(str(root))
+        TOC.create(storage, build_schema(), INDEX_NAME)
+        # The manifest comes last: its presence marks a complete index.
+        manifest = Manifest.create(root, analyzer)
+        return cls(root, manifest, analyzer, ranking or Ranking())
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+    ) -> NewsIndex:
+        """Open the index in ``path``.
+
+        Raises:
+            IndexNotFoundError: there is no index there.
+            IndexFormatError: it was written by an incompatible version.
+            AnalyzerMismatchError: ``analyzer`` differs from the index's.
+        """
+        root = Path(path)
+        if not root.is_dir():
+            raise IndexNotFoundError(f"no newsindex index at {root}")
+        manifest = Manifest.read(root)
+        chosen = manifest.analyzer(analyzer)
+        index = cls(root, manifest, chosen, ranking or Ranking())
+        index._current()  # fail now, not at the first search, if it is damaged
+        return index
+
+    @classmethod
+    def open_or_create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+    ) -> NewsIndex:
+        """Open the index in ``path``, creating it if there is none."""
+        root = Path(path)
+        if (root / MANIFEST_NAME).exists():
+            return cls.open(root, analyzer=analyzer, ranking=ranking)
+        return cls.create(root, analyzer=analyzer, ranking=ranking)
+
+    # -- properties ------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The index directory."""
+        return self._path
+
+    @property
+    def analyzer(self) -> Analyzer:
+        """The analyzer this index is built and searched with."""
+        return self._analyzer
+
+    @property
+    def ranking(self) -> Ranking:
+        """The ranking constants searches use."""
+        return self._ranking
+
+    # -- snapshots ---------------------------------------------------------------
+
+    def _current(self) -> Snapshot:
+        """The snapshot of the latest commit, reopened if it changed."""
+        if self._closed:
+            raise IndexNotFoundError(f"the index at {self._path} was closed")
+        latest = TOC._latest_generation(self._storage, INDEX_NAME)
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.generation == latest:
+            return snapshot
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.generation != latest:
+                snapshot = self._load(snapshot)
+                # Replaced snapshots are not closed here: a search in another
+                # thread may still be reading them. Their files close when the
+                # last reference goes.
+                self._snapshot = snapshot
+            return snapshot
+
+    def _load(self, previous: Snapshot | None) -> Snapshot:
+        reusable = {}
+        if previous is not None:
+            reusable = {s.name: s for s in previous.segments}
+        for attempt in range(_OPEN_RETRIES):
+            try:
+                toc = TOC.read(self._storage, INDEX_NAME)
+                segments = []
+                for segment in toc.segments:
+                    old = reusable.get(segment.segment_id())
+                    if old is not None and old.segment.deleted_count() == segment.deleted_count():
+                        segments.append(old)
+                    else:
+                        segments.append(SegmentData(self._storage, segment))
+                return Snapshot(toc.generation, segments)
+            except (FileNotFoundError, CorruptIndexError) as exc:
+                # A concurrent commit removed files between listing and
+                # opening; the next listing names the new generation.
+                if attempt == _OPEN_RETRIES - 1:
+                    if isinstance(exc, CorruptIndexError):
+                        raise
+                    raise CorruptIndexError(f"cannot open the index at {self._path}: {exc}") from exc
+                time.sleep(0.01 * (attempt + 1))
+            except Exception as exc:
+                if type(exc).__name__ == "EmptyIndexError":
+                    raise CorruptIndexError(
+                        f"the index at {self._path} has no table of contents"
+                    ) from exc
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- writing -------------------------------------------------------------------
+
+    def writer(self, *, timeout: float = 10.0) -> IndexWriter:
+        """Start an atomic batch of changes (see :class:`IndexWriter`).
+
+        Args:
+            timeout: seconds to wait for another writer to finish.
+
+        Raises:
+            IndexLockedError: the lock stayed taken for ``timeout`` seconds.
+        """
+        return IndexWriter(self, timeout=timeout)
+
+    def add(self, article: Article) -> WriteSummary:
+        """Add or replace one article and commit."""
+        return self.add_many([article])
+
+    def add_many(self, articles: Iterable[Article], *, timeout: float = 10.0) -> WriteSummary:
+        """Add or replace articles in one atomic commit."""
+        with self.writer(timeout=timeout) as writer:
+            writer.add_many(articles)
+            summary = writer.commit()
+        return summary
+
+    def delete(self, article_id: str, *, timeout: float = 10.0) -> bool:
+        """Delete one article and commit; return whether it existed."""
+        with self.writer(timeout=timeout) as writer:
+            found = writer.delete(article_id)
+        return found
+
+    def optimize(self, *, timeout: float = 10.0) -> WriteSummary:
+        """Merge all segments into one and drop deleted articles' data."""
+        with self.writer(timeout=timeout) as writer:
+            summary = writer.commit(optimize=True)
+        return summary
+
+    # -- reading -------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Number of articles in the latest commit."""
+        return self._current().doc_count
+
+    def get(self, article_id: str) -> Article | None:
+        """Return the article with ``article_id``, or ``None``."""
+        for segment in self._current().segments:
+            docnums = segment.docnums_for_id(article_id)
+            if docnums:
+                return segment.article(docnums[-1])
+        return None
+
+    def __contains__(self, article_id: object) -> bool:
+        return isinstance(article_id, str) and self.get(article_id) is not None
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        page: int | None = None,
+        since: Any = None,
+        until: Any = None,
+        sources: str | Iterable[str] | None = None,
+        categories: str | Iterable[str] | None = None,
+        sort: str = "relevance",
+        snippets: bool = True,
+    ) -> SearchResults:
+        """Search the latest commit.
+
+        Args:
+            query: free text; ``"phrases"``, ``-word`` and ``OR`` work (see
+                :mod:`newsindex.query`). Any string is accepted.
+            limit: hits per page, 1 to 1,000.
+            offset: hits to skip; or give ``page`` instead.
+            page: 1-based page number (``offset = (page - 1) * limit``).
+            since: earliest publication date (date, datetime or ISO
+                string), inclusive.
+            until: latest publication date, inclusive (a date means the
+                whole day).
+            sources: keep only these publishers (case-insensitive).
+            categories: keep only these sections (case-insensitive).
+            sort: ``"relevance"`` or ``"newest"`` (newest first among the
+                articles that match the most query words).
+            snippets: highlight query words (set ``False`` for a plain
+                lead snippet, slightly faster).
+
+        Returns:
+            a :class:`SearchResults`; an unsearchable query gives empty
+            results with the reason in ``notes``.
+
+        Raises:
+            QueryError: a bad limit, offset, page, sort, or date.
+        """
+        return search(
+            self._current(),
+            self._analyzer,
+            self._ranking,
+            query,
+            limit=limit,
+            offset=offset,
+            page=page,
+            since=since,
+            until=until,
+            sources=sources,
+            categories=categories,
+            sort=sort,
+            snippets=snippets,
+        )
+
+    def stats(self) -> IndexStats:
+        """Counts, size on disk, date range and sources of the index."""
+        snapshot = self._current()
+        deleted = sum(s.doc_count_all - s.doc_count for s in snapshot.segments)
+        terms = sum(s.term_count(f) for s in snapshot.segments for f in ("title", "body"))
+        size = sum(
+            entry.stat().st_size for entry in os.scandir(self._path) if entry.is_file()
+        )
+        earliest = latest = None
+        for segment in snapshot.segments:
+            dates = segment.published[segment.live & (segment.published != NO_DATE)]
+            if len(dates):
+                lo, hi = int(dates.min()), int(dates.max())
+                earliest = lo if earliest is None else min(earliest, lo)
+                latest = hi if latest is None else max(latest, hi)
+        counts: dict[str, int] = {}
+        for segment in snapshot.segments:
+            for key, live in segment.facet_counts("source").items():
+                counts[key] = counts.get(key, 0) + live
+        return IndexStats(
+            path=str(self._path),
+            articles=snapshot.doc_count,
+            deleted=deleted,
+            segments=len(snapshot.segments),
+            terms=terms,
+            size_bytes=size,
+            earliest=_iso(earliest),
+            latest=_iso(latest),
+            sources=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            analyzer=self._analyzer.fingerprint(),
+        )
+
+    # -- lifetime ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the index's files. Searching afterwards raises."""
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
+            self._closed = True
+
+    def __enter__(self) -> NewsIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"NewsIndex({str(self._path)!r})"
+
+
+def _iso(timestamp: int | None) -> str | None:
+    if timestamp is None:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()

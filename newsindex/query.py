@@ -1,0 +1,243 @@
+"""The query language: free text, "quoted phrases", -exclusion and OR.
+
+=======================  ==================================================
+``harga beras naik``     articles with any of the words; those with all of
+                         them, close together, rank first
+``"harga beras"``        the words next to each other, in this order
+                         (required)
+``-impor``, ``NOT impor``  no article containing the word (or phrase)
+``banjir OR longsor``    either word; counts as one word for ranking
+=======================  ==================================================
+
+Every word is analysed like article text (lower case, stopwords, stems), so
+``kenaikan`` finds ``naik``. Nothing in a query is an error: unbalanced
+quotes are ignored, operators with nothing to act on are dropped, and other
+punctuation separates words. The cost of a query is bounded: text beyond
+:data:`MAX_QUERY_CHARS` characters and clauses beyond :data:`MAX_CLAUSES` are
+ignored, phrases keep at most :data:`MAX_PHRASE_TERMS` words, and each such
+cut is reported in :attr:`ParsedQuery.notes`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import attrs
+
+from newsindex.analysis import Analyzer
+
+__all__ = [
+    "MAX_CLAUSES",
+    "MAX_PHRASE_TERMS",
+    "MAX_QUERY_CHARS",
+    "Clause",
+    "ParsedQuery",
+    "parse_query",
+]
+
+#: Characters of query text considered; the rest is ignored.
+MAX_QUERY_CHARS: Final = 1_000
+#: Positive and negative clauses considered, each.
+MAX_CLAUSES: Final = 32
+#: Words kept in one phrase.
+MAX_PHRASE_TERMS: Final = 12
+
+_LEXEME = re.compile(r'"|[^\s"]+')
+_NEGATION = "-"
+
+
+@attrs.frozen
+class Clause:
+    """One unit of a query.
+
+    Attributes:
+        alternatives: each alternative is a tuple of terms; one term is a
+            word, several are a phrase. A clause matches an article that
+            matches any alternative (``OR``).
+        required: the article must match this clause (quoted phrases).
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    required: bool = False
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every term of every alternative, in order."""
+        return tuple(t for alt in self.alternatives for t in alt)
+
+
+@attrs.frozen
+class ParsedQuery:
+    """A query after parsing and analysis.
+
+    Attributes:
+        text: the query as given.
+        positive: clauses that select and rank articles.
+        negative: clauses that exclude articles.
+        notes: what was ignored or cut, in words, for the user.
+    """
+
+    text: str
+    positive: tuple[Clause, ...]
+    negative: tuple[Clause, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Terms of the positive clauses (what snippets highlight)."""
+        return frozenset(t for c in self.positive for t in c.terms)
+
+    @property
+    def sequence(self) -> tuple[str, ...]:
+        """Positive terms in query order, without repeats (for proximity)."""
+        return tuple(dict.fromkeys(t for c in self.positive for t in c.terms))
+
+    @property
+    def empty_reason(self) -> str | None:
+        """Why the query cannot match anything, or ``None``."""
+        if self.positive:
+            return None
+        if self.negative:
+            return "the query only excludes words; add a word to search for"
+        if self.text.strip():
+            return "the query has no searchable words (only stopwords or punctuation)"
+        return "the query is empty"
+
+
+@attrs.frozen
+class _Atom:
+    words: tuple[str, ...]
+    quoted: bool
+
+
+def _lex(text: str) -> list[str | _Atom]:
+    """Split into atoms (words or quoted phrases) and operator strings."""
+    lexemes = _LEXEME.findall(text)
+    quotes = lexemes.count('"')
+    out: list[str | _Atom] = []
+    in_phrase = False
+    phrase: list[str] = []
+    negate_next = False
+    seen_quotes = 0
+    for lexeme in lexemes:
+        if lexeme == '"':
+            seen_quotes += 1
+            if in_phrase:
+                out.append(_Atom(tuple(phrase), True))
+                in_phrase, phrase = False, []
+            elif seen_quotes < quotes or quotes % 2 == 0:
+                # An opening quote with a partner; a lone last quote is noise.
+                in_phrase = True
+                if negate_next:
+                    out.append(_NEGATION)
+                    negate_next = False
+            continue
+        if in_phrase:
+            phrase.append(lexeme)
+            continue
+        if lexeme in ("OR", "|"):
+            out.append("OR")
+        elif lexeme == "NOT":
+            out.append(_NEGATION)
+        elif lexeme == "AND":
+            continue
+        elif lexeme.startswith("-") and len(lexeme) > 1:
+            out.append(_NEGATION)
+            out.append(_Atom((lexeme[1:],), False))
+        elif lexeme == "-":
+            negate_next = True
+            continue
+        else:
+            out.append(_Atom((lexeme,), False))
+        negate_next = False
+    if in_phrase and phrase:
+        out.append(_Atom(tuple(phrase), False))
+    return out
+
+
+def _terms_of(atom: _Atom, analyzer: Analyzer) -> tuple[str, ...]:
+    return tuple(term for word in atom.words for term in analyzer.terms(word))
+
+
+def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
+    """Parse and analyse ``text`` (never raises for any string).
+
+    Args:
+        text: the user's query.
+        analyzer: the index's analyzer.
+    """
+    notes: list[str] = []
+    if len(text) > MAX_QUERY_CHARS:
+        notes.append(f"only the first {MAX_QUERY_CHARS} characters of the query were used")
+        text_used = text[:MAX_QUERY_CHARS]
+    else:
+        text_used = text
+    text_used = "".join(c if c.isprintable() else " " for c in text_used)
+
+    positive: list[Clause] = []
+    negative: list[Clause] = []
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    cut_phrase = False
+    items = _lex(text_used)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        negated = False
+        if item == _NEGATION:
+            negated = True
+            i += 1
+            if i >= len(items) or not isinstance(items[i], _Atom):
+                continue
+            item = items[i]
+        if not isinstance(item, _Atom):  # a stray OR
+            i += 1
+            continue
+        group = [item]
+        # OR binds the atoms on both sides into one clause (not after NOT).
+        while (
+            not negated
+            and i + 2 < len(items)
+            and items[i + 1] == "OR"
+            and isinstance(items[i + 2], _Atom)
+        ):
+            group.append(items[i + 2])  # type: ignore[arg-type]
+            i += 2
+        i += 1
+
+        alternatives: list[tuple[str, ...]] = []
+        required = len(group) == 1 and group[0].quoted
+        for atom in group:
+            terms = _terms_of(atom, analyzer)
+            if not terms:
+                continue
+            if len(terms) > MAX_PHRASE_TERMS and (atom.quoted or negated):
+                terms = terms[:MAX_PHRASE_TERMS]
+                cut_phrase = True
+            if atom.quoted or negated:
+                alternatives.append(terms)
+            else:
+                alternatives.extend((t,) for t in terms)
+        if not alternatives:
+            continue
+        if len(group) == 1 and not group[0].quoted and not negated:
+            # Several words in one unquoted atom ("harga/beras") are separate
+            # clauses, like words separated by spaces.
+            clauses = [Clause((alt,)) for alt in alternatives]
+        else:
+            clauses = [Clause(tuple(dict.fromkeys(alternatives)), required)]
+        target = negative if negated else positive
+        for clause in clauses:
+            key = clause.alternatives
+            if (negated, key) in seen:  # type: ignore[comparison-overlap]
+                continue
+            seen.add((negated, key))  # type: ignore[arg-type]
+            target.append(clause)
+
+    if cut_phrase:
+        notes.append(f"phrases were cut to {MAX_PHRASE_TERMS} words")
+    for name, clauses in (("words", positive), ("excluded words", negative)):
+        if len(clauses) > MAX_CLAUSES:
+            notes.append(f"only the first {MAX_CLAUSES} {name} were used")
+            del clauses[MAX_CLAUSES:]
+    return ParsedQuery(text, tuple(positive), tuple(negative), tuple(notes))

@@ -1,0 +1,186 @@
+"""The index layout: Whoosh fields, and the manifest that records the analyzer.
+
+An index directory holds Whoosh's files (``_MAIN_<generation>.toc`` and the
+segment files ``MAIN_<segment>.*``) and ``newsindex.json``, the manifest::
+
+    {"format": "newsindex", "schema_version": 1, "newsindex_version": "0.1.0",
+     "analyzer": {"tokenizer": 1, "stemmer": "sastrawi-1.2.1",
+                  "stopwords": [...], "protected_words": [...]}}
+
+The manifest is written once, when the index is created, and read every time
+it is opened: the analyzer that built an index is the only one that may search
+it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from whoosh import columns, fields
+
+from newsindex._codec import PositionsFormat
+from newsindex._version import __version__
+from newsindex.analysis import Analyzer
+from newsindex.errors import (
+    AnalyzerMismatchError,
+    CorruptIndexError,
+    IndexFormatError,
+    IndexNotFoundError,
+)
+
+__all__ = [
+    "INDEX_NAME",
+    "MANIFEST_NAME",
+    "NO_DATE",
+    "SCHEMA_VERSION",
+    "TEXT_FIELDS",
+    "Manifest",
+    "build_schema",
+    "facet_key",
+]
+
+#: Bumped whenever the fields or the posting encoding change incompatibly.
+SCHEMA_VERSION: Final = 1
+#: Whoosh's name for the index inside the directory.
+INDEX_NAME: Final = "MAIN"
+MANIFEST_NAME: Final = "newsindex.json"
+#: Analysed fields, in the order their postings are written.
+TEXT_FIELDS: Final = ("body", "title")
+#: Column value of articles without a publication date (sorts last).
+NO_DATE: Final = -(2**63)
+
+
+class TextField(fields.FieldType):  # type: ignore[misc]
+    """An analysed field (title or body): term frequencies and positions.
+
+    newsindex's writer analyses text itself; Whoosh's per-field indexing path
+    is not used, so this field carries no Whoosh analyzer to pickle into the
+    index's table of contents.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(format=PositionsFormat(), analyzer=None, scorable=True, stored=True)
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "newsindex fields are written by newsindex's IndexWriter, not Whoosh's"
+        )
+
+
+def build_schema() -> fields.Schema:
+    """Return the Whoosh schema of a newsindex index."""
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=TextField(),
+        body=TextField(),
+        source=fields.ID(stored=True),
+        category=fields.ID(stored=True),
+        published=fields.COLUMN(columns.NumericColumn("q", default=NO_DATE)),
+        url=fields.STORED(),
+        extra=fields.STORED(),
+    )
+
+
+def facet_key(value: str) -> str:
+    """The indexed form of a source or category: trimmed, lower case."""
+    return " ".join(value.split()).casefold()
+
+
+class Manifest:
+    """Reads, writes and checks ``newsindex.json``."""
+
+    def __init__(self, path: Path, record: dict[str, Any]) -> None:
+        self.path = path
+        self.record = record
+
+    @classmethod
+    def create(cls, path: Path, analyzer: Analyzer) -> Manifest:
+        """Write a new manifest for ``analyzer`` atomically."""
+        record = {
+            "format": "newsindex",
+            "schema_version": SCHEMA_VERSION,
+            "newsindex_version": __version__,
+            "analyzer": analyzer.describe(),
+        }
+        target = path / MANIFEST_NAME
+        fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(record, out, ensure_ascii=False, indent=1)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return cls(path, record)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """Read and validate the manifest of the index at ``path``.
+
+        Raises:
+            IndexNotFoundError: no manifest (not a newsindex index).
+            IndexFormatError: written by an incompatible version.
+            CorruptIndexError: the manifest is not valid JSON.
+        """
+        target = path / MANIFEST_NAME
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise IndexNotFoundError(f"no newsindex index at {path}") from None
+        except OSError as exc:
+            raise CorruptIndexError(f"cannot read {target}: {exc}") from exc
+        try:
+            record = json.loads(text)
+        except ValueError as exc:
+            raise CorruptIndexError(f"{target} is not valid JSON: {exc}") from exc
+        if not isinstance(record, dict) or record.get("format") != "newsindex":
+            raise IndexFormatError(f"{target} is not a newsindex manifest")
+        version = record.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise IndexFormatError(
+                f"the index at {path} has schema version {version!r} (written by "
+                f"newsindex {record.get('newsindex_version', '?')}); this "
+                f"newsindex ({__version__}) reads version {SCHEMA_VERSION}. "
+                "Re-index the articles into a new directory."
+            )
+        return cls(path, record)
+
+    def analyzer(self, given: Analyzer | None = None) -> Analyzer:
+        """Return the analyzer to use with this index.
+
+        Args:
+            given: the analyzer the caller asked for, or ``None`` to rebuild
+                the recorded one.
+
+        Raises:
+            AnalyzerMismatchError: ``given`` differs from the recorded
+                analyzer, or the recorded one cannot be rebuilt.
+        """
+        description = self.record["analyzer"]
+        if given is not None:
+            if given.describe() != description:
+                raise AnalyzerMismatchError(
+                    f"the index at {self.path} was built with analyzer "
+                    f"{_summary(description)}, not {_summary(given.describe())}; "
+                    "open it without an analyzer, or re-index"
+                )
+            return given
+        try:
+            return Analyzer.from_description(description)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnalyzerMismatchError(f"index at {self.path}: {exc}") from exc
+
+
+def _summary(description: dict[str, Any]) -> str:
+    return (
+        f"[stemmer {description.get('stemmer')}, "
+        f"{len(description.get('stopwords', ()))} stopwords, "
+        f"{len(description.get('protected_words', ()))} protected words, "
+        f"tokenizer {description.get('tokenizer')}]"
+    )

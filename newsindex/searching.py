@@ -1,0 +1,567 @@
+"""Ranked retrieval over an index snapshot.
+
+Scoring is BM25F over title and body (Robertson and Zaragoza's form: each
+field's term frequency is length-normalised and weighted, the weighted sum is
+saturated once, then multiplied by the term's idf), computed with numpy over
+whole posting lists. Three refinements follow the base score:
+
+* *coordination*: the score is multiplied by the share of the query's
+  clauses an article matches, raised to :attr:`Ranking.coordination`, so an
+  article with all the words outranks one with some;
+* *proximity*: among the best :attr:`Ranking.rerank_depth` articles, each pair
+  of query words that appear near each other adds to the score, weighted by
+  the rarer word's idf;
+* *lead*: query words in the opening words of the body (a news article's
+  lead) add a small bonus in the same re-ranking step.
+
+The constants were tuned on the development splits of the query sets in
+``../shared/data`` (see ``bench/``); the test splits were used only to report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Iterable
+from typing import Any, Final
+
+import attrs
+import numpy as np
+
+from newsindex._codec import Postings
+from newsindex._segments import SegmentData
+from newsindex.analysis import Analyzer
+from newsindex.article import parse_published, published_timestamp
+from newsindex.errors import ArticleError, QueryError
+from newsindex.highlighting import highlight_text, make_snippet
+from newsindex.query import Clause, ParsedQuery, parse_query
+from newsindex.results import Hit, SearchResults
+from newsindex.schema import NO_DATE, TEXT_FIELDS, facet_key
+
+__all__ = ["MAX_LIMIT", "MAX_WINDOW", "SORTS", "Ranking", "Snapshot", "search"]
+
+#: Most hits one page may hold.
+MAX_LIMIT: Final = 1_000
+#: Deepest result reachable by paging (offset + limit).
+MAX_WINDOW: Final = 10_000
+SORTS: Final = ("relevance", "newest")
+
+
+@attrs.frozen(kw_only=True)
+class Ranking:
+    """Ranking constants (the defaults are tuned; see the module docstring).
+
+    Attributes:
+        k1: BM25 term-frequency saturation.
+        b_body: body length normalisation (0 none, 1 full).
+        b_title: title length normalisation.
+        title_weight: weight of a title occurrence relative to the body.
+        coordination: exponent on the share of clauses matched.
+        proximity: weight of the proximity bonus (0 disables it).
+        window: how many positions apart two words still count as near.
+        lead: weight of the lead bonus (0 disables it).
+        lead_length: words of the body that count as its lead.
+        rerank_depth: how many top articles the bonuses are computed for.
+    """
+
+    k1: float = 1.2
+    b_body: float = 0.75
+    b_title: float = 0.5
+    title_weight: float = 2.0
+    coordination: float = 0.0
+    proximity: float = 0.0
+    window: int = 5
+    lead: float = 0.0
+    lead_length: int = 50
+    rerank_depth: int = 100
+
+
+class Snapshot:
+    """The segments of one committed generation, ready to search.
+
+    Immutable once built, so any number of threads may search it at once.
+    """
+
+    def __init__(self, generation: int, segments: list[SegmentData]) -> None:
+        self.generation = generation
+        self.segments = segments
+        self.doc_count = sum(s.doc_count for s in segments)
+        self.avg_length: dict[str, float] = {}
+        for name in TEXT_FIELDS:
+            total = sum(float(s.lengths[name][s.live].sum()) for s in segments)
+            self.avg_length[name] = total / self.doc_count if self.doc_count else 1.0
+
+    def close(self) -> None:
+        """Close the segments' files."""
+        for segment in self.segments:
+            segment.close()
+
+
+@attrs.frozen
+class _Filters:
+    since: float | None
+    until: float | None
+    sources: frozenset[str] | None
+    categories: frozenset[str] | None
+
+    @property
+    def active(self) -> bool:
+        return any(
+            v is not None for v in (self.since, self.until, self.sources, self.categories)
+        )
+
+
+def _bound(value: object, name: str, end_of_day: bool) -> float | None:
+    if value is None:
+        return None
+    try:
+        parsed = parse_published(value)
+    except ArticleError as exc:
+        raise QueryError(f"{name}: {exc}") from None
+    if parsed is None:
+        return None
+    if end_of_day and not isinstance(parsed, dt.datetime):
+        parsed = dt.datetime.combine(parsed, dt.time.max)
+    return published_timestamp(parsed)
+
+
+def _facets(values: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    keys = set()
+    for value in values:
+        if not isinstance(value, str):
+            raise QueryError(f"{name} must be strings, not {type(value).__name__}")
+        key = facet_key(value)
+        if key:
+            keys.add(key)
+    return frozenset(keys) if keys else None
+
+
+# -- gathering postings --------------------------------------------------------
+
+
+class _Gathered:
+    """Posting lists of the query's terms and phrases, per segment and field."""
+
+    def __init__(self, snapshot: Snapshot, parsed: ParsedQuery) -> None:
+        self.terms: dict[tuple[int, str, str], Postings] = {}
+        self.phrases: dict[tuple[int, str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        self.df: dict[str | tuple[str, ...], int] = {}
+        wanted = {
+            alt for clause in (*parsed.positive, *parsed.negative) for alt in clause.alternatives
+        }
+        single = {alt[0] for alt in wanted if len(alt) == 1}
+        single.update(t for alt in wanted if len(alt) > 1 for t in alt)
+        for si, seg in enumerate(snapshot.segments):
+            for term in single:
+                tbytes = term.encode("utf-8")
+                best = 0
+                for field in TEXT_FIELDS:
+                    postings = seg.postings(field, tbytes)
+                    if postings is not None:
+                        self.terms[si, field, term] = postings
+                        best = max(best, len(postings))
+                self.df[term] = self.df.get(term, 0) + best
+            for alt in wanted:
+                if len(alt) < 2:
+                    continue
+                best = 0
+                for field in TEXT_FIELDS:
+                    found = self._phrase(si, field, alt)
+                    if found is not None:
+                        self.phrases[si, field, alt] = found
+                        best = max(best, len(found[0]))
+                self.df[alt] = self.df.get(alt, 0) + best
+
+    def _phrase(
+        self, si: int, field: str, terms: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(doc ids, phrase frequency) of ``terms`` in a row, or ``None``."""
+        lists = [self.terms.get((si, field, t)) for t in terms]
+        if any(p is None or p.positions is None for p in lists):
+            return None
+        docs = lists[0].ids  # type: ignore[union-attr]
+        for p in lists[1:]:
+            docs = np.intersect1d(docs, p.ids, assume_unique=True)  # type: ignore[union-attr]
+        if not len(docs):
+            return None
+        keys = None
+        for i, p in enumerate(lists):
+            doc_of, pos = _positions_of(p, docs)  # type: ignore[arg-type]
+            k = (doc_of.astype(np.int64) << 32) | (pos.astype(np.int64) - i + (1 << 31))
+            keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+            if not len(keys):
+                return None
+        assert keys is not None
+        ids, counts = np.unique(keys >> 32, return_counts=True)
+        return ids.astype(np.int64), counts.astype(np.float64)
+
+
+def _positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, position) pairs of ``postings`` for the documents in ``docs``.
+
+    ``docs`` must be a sorted subset of ``postings.ids``; the pairs come out
+    sorted by document, then position.
+    """
+    assert postings.positions is not None
+    idx = np.searchsorted(postings.ids, docs)
+    ok = (idx < len(postings.ids)) & (postings.ids[np.minimum(idx, len(postings.ids) - 1)] == docs)
+    idx = idx[ok]
+    offsets = postings.offsets()
+    starts = offsets[idx]
+    counts = offsets[idx + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    run_starts = np.cumsum(counts) - counts
+    take = np.arange(total, dtype=np.int64) - np.repeat(run_starts - starts, counts)
+    return np.repeat(postings.ids[idx].astype(np.int64), counts), postings.positions[take].astype(np.int64)
+
+
+# -- scoring -------------------------------------------------------------------
+
+
+def _idf(df: int, n: int) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+class _Scorer:
+    def __init__(self, snapshot: Snapshot, gathered: _Gathered, ranking: Ranking) -> None:
+        self.snapshot = snapshot
+        self.gathered = gathered
+        self.ranking = ranking
+        self.field_weight = {"title": ranking.title_weight, "body": 1.0}
+        self.field_b = {"title": ranking.b_title, "body": ranking.b_body}
+
+    def idf(self, key: str | tuple[str, ...]) -> float:
+        return _idf(self.gathered.df.get(key, 0), max(self.snapshot.doc_count, 1))
+
+    def _norm(self, seg: SegmentData, field: str, ids: np.ndarray) -> np.ndarray:
+        b = self.field_b[field]
+        avg = self.snapshot.avg_length[field] or 1.0
+        return (1.0 - b) + b * (seg.lengths[field][ids] / avg)
+
+    def alternative(
+        self, si: int, seg: SegmentData, alt: tuple[str, ...], out: np.ndarray
+    ) -> None:
+        """Add the weighted, normalised frequency of ``alt`` to ``out``."""
+        for field in TEXT_FIELDS:
+            if len(alt) == 1:
+                postings = self.gathered.terms.get((si, field, alt[0]))
+                if postings is None:
+                    continue
+                ids, tfs = postings.ids, postings.tfs.astype(np.float64)
+            else:
+                found = self.gathered.phrases.get((si, field, alt))
+                if found is None:
+                    continue
+                ids, tfs = found
+            out[ids] += self.field_weight[field] * tfs / self._norm(seg, field, ids)
+
+    def clause(self, si: int, seg: SegmentData, clause: Clause) -> tuple[np.ndarray, np.ndarray]:
+        """(score, matched mask) of one clause over the segment's documents."""
+        n = seg.doc_count_all
+        k1 = self.ranking.k1
+        score = np.zeros(n)
+        matched = np.zeros(n, dtype=bool)
+        for alt in clause.alternatives:
+            tf = np.zeros(n)
+            self.alternative(si, seg, alt, tf)
+            hit = tf > 0
+            score[hit] += self.idf(alt) * tf[hit] * (k1 + 1.0) / (tf[hit] + k1)
+            matched |= hit
+        return score, matched
+
+    def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
+        mask = np.zeros(seg.doc_count_all, dtype=bool)
+        for alt in clause.alternatives:
+            tf = np.zeros(seg.doc_count_all)
+            self.alternative(si, seg, alt, tf)
+            mask |= tf > 0
+        return mask
+
+
+def _filter_mask(seg: SegmentData, filters: _Filters) -> np.ndarray:
+    mask = seg.live.copy()
+    if filters.since is not None or filters.until is not None:
+        dates = seg.published
+        if filters.since is not None:
+            mask &= (dates != NO_DATE) & (dates >= filters.since)
+        if filters.until is not None:
+            mask &= (dates != NO_DATE) & (dates <= filters.until)
+    for field, keys in (("source", filters.sources), ("category", filters.categories)):
+        if keys is None:
+            continue
+        allowed = np.zeros(seg.doc_count_all, dtype=bool)
+        for key in keys:
+            postings = seg.postings(field, key.encode("utf-8"))
+            if postings is not None:
+                allowed[postings.ids] = True
+        mask &= allowed
+    return mask
+
+
+@attrs.frozen
+class _Candidates:
+    segment: np.ndarray  # segment index of each candidate
+    docnum: np.ndarray
+    score: np.ndarray
+    matched: np.ndarray  # clauses matched
+
+
+def _candidates(
+    snapshot: Snapshot, parsed: ParsedQuery, scorer: _Scorer, filters: _Filters
+) -> _Candidates:
+    seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
+    n_clauses = len(parsed.positive)
+    coordination = scorer.ranking.coordination
+    for si, seg in enumerate(snapshot.segments):
+        n = seg.doc_count_all
+        if n == 0:
+            continue
+        allowed = _filter_mask(seg, filters)
+        total = np.zeros(n)
+        matched = np.zeros(n, dtype=np.int32)
+        for clause in parsed.positive:
+            score, hit = scorer.clause(si, seg, clause)
+            total += score
+            matched += hit
+            if clause.required:
+                allowed &= hit
+        for clause in parsed.negative:
+            allowed &= ~scorer.excluded(si, seg, clause)
+        ids = np.flatnonzero(allowed & (matched > 0))
+        if not len(ids):
+            continue
+        scores = total[ids]
+        if coordination:
+            scores = scores * (matched[ids] / n_clauses) ** coordination
+        seg_parts.append(np.full(len(ids), si, dtype=np.int32))
+        doc_parts.append(ids)
+        score_parts.append(scores)
+        matched_parts.append(matched[ids])
+    if not seg_parts:
+        empty = np.empty(0, dtype=np.int64)
+        return _Candidates(empty, empty, np.empty(0), empty)
+    return _Candidates(
+        np.concatenate(seg_parts),
+        np.concatenate(doc_parts),
+        np.concatenate(score_parts),
+        np.concatenate(matched_parts),
+    )
+
+
+# -- re-ranking ----------------------------------------------------------------
+
+
+def _bonuses(
+    snapshot: Snapshot,
+    parsed: ParsedQuery,
+    scorer: _Scorer,
+    segs: np.ndarray,
+    docs: np.ndarray,
+) -> np.ndarray:
+    """Proximity and lead bonuses for the given candidates."""
+    ranking = scorer.ranking
+    out = np.zeros(len(docs))
+    sequence = parsed.sequence
+    if not (ranking.proximity or ranking.lead) or not sequence:
+        return out
+    idf = {t: scorer.idf(t) for t in sequence}
+    for si in np.unique(segs).tolist():
+        rows = np.flatnonzero(segs == si)
+        order = np.argsort(docs[rows])
+        rows = rows[order]
+        cand = docs[rows]
+        body = {}
+        for term in sequence:
+            postings = scorer.gathered.terms.get((si, "body", term))
+            if postings is None or postings.positions is None:
+                continue
+            doc_of, pos = _positions_of(postings, cand)
+            if len(doc_of):
+                body[term] = (np.searchsorted(cand, doc_of), pos)
+        if ranking.lead:
+            for term, (row_of, pos) in body.items():
+                early = pos < ranking.lead_length
+                counts = np.bincount(row_of[early], minlength=len(cand))
+                out[rows] += ranking.lead * idf[term] * counts / (counts + 1.0)
+        if ranking.proximity:
+            present = list(body)
+            for i, a in enumerate(present):
+                for b in present[i + 1 :]:
+                    near = _near_counts(body[a], body[b], ranking.window, len(cand))
+                    weight = min(idf[a], idf[b])
+                    out[rows] += ranking.proximity * weight * near / (near + 1.0)
+    return out
+
+
+def _near_counts(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    window: int,
+    n: int,
+) -> np.ndarray:
+    """Per candidate, occurrences of ``a`` with ``b`` within ``window`` positions."""
+    key_a = (a[0].astype(np.int64) << 32) | a[1]
+    key_b = (b[0].astype(np.int64) << 32) | b[1]
+    lo = np.searchsorted(key_b, key_a - window, side="left")
+    hi = np.searchsorted(key_b, key_a + window, side="right")
+    counts = (hi - lo).astype(np.float64)
+    return np.bincount(a[0], weights=counts, minlength=n)
+
+
+# -- the search ----------------------------------------------------------------
+
+
+def _page(limit: int, offset: int, page: int | None) -> tuple[int, int]:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}")
+    if page is not None:
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise QueryError(f"page must be a positive integer, not {page!r}")
+        if offset:
+            raise QueryError("give either page or offset, not both")
+        offset = (page - 1) * limit
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
+    if offset + limit > MAX_WINDOW:
+        raise QueryError(f"results deeper than {MAX_WINDOW} cannot be paged to")
+    return limit, offset
+
+
+def search(
+    snapshot: Snapshot,
+    analyzer: Analyzer,
+    ranking: Ranking,
+    query: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    page: int | None = None,
+    since: Any = None,
+    until: Any = None,
+    sources: str | Iterable[str] | None = None,
+    categories: str | Iterable[str] | None = None,
+    sort: str = "relevance",
+    snippets: bool = True,
+) -> SearchResults:
+    """Search ``snapshot``; see :meth:`newsindex.NewsIndex.search`."""
+    started = time.perf_counter()
+    if not isinstance(query, str):
+        raise QueryError(f"query must be a string, not {type(query).__name__}")
+    limit, offset = _page(limit, offset, page)
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    filters = _Filters(
+        _bound(since, "since", end_of_day=False),
+        _bound(until, "until", end_of_day=True),
+        _facets(sources, "sources"),
+        _facets(categories, "categories"),
+    )
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise QueryError("since is later than until")
+
+    parsed = parse_query(query, analyzer)
+    notes = list(parsed.notes)
+    reason = parsed.empty_reason
+    if reason is not None:
+        notes.append(reason)
+        return SearchResults(query, 0, (), time.perf_counter() - started, offset, limit, sort, tuple(notes))
+
+    gathered = _Gathered(snapshot, parsed)
+    scorer = _Scorer(snapshot, gathered, ranking)
+    cands = _candidates(snapshot, parsed, scorer, filters)
+    total = len(cands.docnum)
+    if sort == "newest":
+        order = _newest_order(snapshot, cands)
+        total = len(order)
+        picked = order[offset : offset + limit]
+        scores = cands.score
+    else:
+        picked, scores = _relevance_order(snapshot, parsed, scorer, cands, offset + limit)
+        picked = picked[offset:]
+    hits = _hits(snapshot, analyzer, parsed, cands, picked, scores, offset, snippets)
+    if total == 0:
+        notes.append("no article matches the query and filters")
+    return SearchResults(
+        query, total, hits, time.perf_counter() - started, offset, limit, sort, tuple(notes)
+    )
+
+
+def _relevance_order(
+    snapshot: Snapshot,
+    parsed: ParsedQuery,
+    scorer: _Scorer,
+    cands: _Candidates,
+    depth: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate indexes of the best ``depth``, best first, and final scores."""
+    scores = cands.score
+    n = len(scores)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), scores
+    rerank = min(n, max(depth, scorer.ranking.rerank_depth))
+    top = _top(scores, rerank)
+    bonus = _bonuses(snapshot, parsed, scorer, cands.segment[top], cands.docnum[top])
+    if bonus.any():
+        scores = scores.copy()
+        scores[top] += bonus
+        top = top[_stable_desc(scores[top])]
+    return top[:depth], scores
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    if k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+    else:
+        part = np.arange(len(scores))
+    return part[_stable_desc(scores[part], part)]
+
+
+def _stable_desc(values: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """Order by value, highest first; ties by ``tiebreak`` (or position)."""
+    if tiebreak is None:
+        tiebreak = np.arange(len(values))
+    return np.lexsort((tiebreak, -values))
+
+
+def _newest_order(snapshot: Snapshot, cands: _Candidates) -> np.ndarray:
+    """Candidates matching the most clauses, newest first, then by score."""
+    if not len(cands.docnum):
+        return np.empty(0, dtype=np.int64)
+    keep = np.flatnonzero(cands.matched == cands.matched.max())
+    dates = np.empty(len(keep), dtype=np.int64)
+    for si, seg in enumerate(snapshot.segments):
+        rows = cands.segment[keep] == si
+        dates[rows] = seg.published[cands.docnum[keep][rows]]
+    return keep[np.lexsort((-cands.score[keep], -dates))]
+
+
+def _hits(
+    snapshot: Snapshot,
+    analyzer: Analyzer,
+    parsed: ParsedQuery,
+    cands: _Candidates,
+    picked: np.ndarray,
+    scores: np.ndarray,
+    offset: int,
+    snippets: bool,
+) -> tuple[Hit, ...]:
+    terms = parsed.terms
+    hits = []
+    for rank, row in enumerate(picked.tolist(), start=offset + 1):
+        seg = snapshot.segments[int(cands.segment[row])]
+        article = seg.article(int(cands.docnum[row]))
+        if snippets:
+            snippet = make_snippet(article.body, analyzer, terms)
+            title = highlight_text(article.title, analyzer, terms)
+        else:
+            snippet = make_snippet(article.body, analyzer, ())
+            title = highlight_text(article.title, analyzer, ())
+        hits.append(Hit(rank, float(scores[row]), article, snippet, title))
+    return tuple(hits)

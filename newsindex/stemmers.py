@@ -1,0 +1,162 @@
+"""Stemmers: the pluggable last step of analysis.
+
+A stemmer is any object with a ``name`` (recorded in the index, so that an
+index is never searched with a different stemmer than it was built with) and a
+``stem(word)`` method taking one lower-case word. Three ship with newsindex:
+
+* ``"sastrawi"`` (default): PySastrawi's dictionary-based stemmer. Its word
+  list is licensed CC BY-NC-SA 3.0 (see the README's licensing section).
+* ``"tala"``: the dictionary-free Tala algorithm from the ``snowballstemmer``
+  package (BSD). Cruder (``menaikkan`` becomes ``aik``) but free of that
+  licence.
+* ``"none"``: no stemming; words are only lower-cased.
+
+Stemmers are called once per distinct word; :class:`~newsindex.Analyzer`
+caches the results, so a stemmer may be slow but must be deterministic.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import metadata
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "NoStemmer",
+    "SastrawiStemmer",
+    "Stemmer",
+    "TalaStemmer",
+    "get_stemmer",
+]
+
+
+@runtime_checkable
+class Stemmer(Protocol):
+    """What the analyzer needs from a stemmer.
+
+    Attributes:
+        name: a stable identifier, recorded in the index. Two stemmers with
+            the same name must produce the same stems.
+    """
+
+    name: str
+
+    def stem(self, word: str) -> str:
+        """Return the stem of one lower-case word (no spaces)."""
+        ...
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:  # pragma: no cover - broken install
+        return "unknown"
+
+
+class NoStemmer:
+    """Leaves words as they are."""
+
+    name = "none"
+
+    def stem(self, word: str) -> str:
+        """Return ``word`` unchanged."""
+        return word
+
+    def __repr__(self) -> str:
+        return "NoStemmer()"
+
+
+class SastrawiStemmer:
+    """PySastrawi's stemmer (Nazief-Adriani with the ECS improvements).
+
+    The dictionary (about 30,000 root words) is loaded on the first call to
+    :meth:`stem`, not at construction. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self.name = f"sastrawi-{_version('pysastrawi')}"
+        self._lock = threading.Lock()
+        self._stemmer: Any = None
+
+    def _load(self) -> Any:
+        from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+        from Sastrawi.Stemmer.Stemmer import Stemmer as _Sastrawi
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        # Sastrawi's factory wraps the stemmer in an unbounded cache of its
+        # own; the analyzer's cache replaces it, so build the bare stemmer.
+        words = StemmerFactory().get_words()
+        return _Sastrawi(ArrayDictionary(words))
+
+    def stem(self, word: str) -> str:
+        """Return the Sastrawi stem of ``word``."""
+        with self._lock:
+            if self._stemmer is None:
+                self._stemmer = self._load()
+            result: str = self._stemmer.stem_word(word)
+        return result or word
+
+    def __repr__(self) -> str:
+        return "SastrawiStemmer()"
+
+
+class TalaStemmer:
+    """The Tala (2003) stemmer as implemented by the Snowball project.
+
+    Snowball stemmer objects keep state between calls, so each thread gets
+    its own.
+    """
+
+    def __init__(self) -> None:
+        self.name = f"tala-snowball-{_version('snowballstemmer')}"
+        self._local = threading.local()
+
+    def stem(self, word: str) -> str:
+        """Return the Tala stem of ``word``."""
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            import snowballstemmer
+
+            stemmer = self._local.stemmer = snowballstemmer.stemmer("indonesian")
+        result: str = stemmer.stemWord(word)
+        return result or word
+
+    def __repr__(self) -> str:
+        return "TalaStemmer()"
+
+
+_BUILTIN = {"sastrawi": SastrawiStemmer, "tala": TalaStemmer, "none": NoStemmer}
+
+
+def get_stemmer(stemmer: str | Stemmer) -> Stemmer:
+    """Return a stemmer object for a built-in name or a stemmer object.
+
+    Args:
+        stemmer: ``"sastrawi"``, ``"tala"``, ``"none"``, or an object that
+            follows the :class:`Stemmer` protocol.
+
+    Raises:
+        ValueError: the name is not one of the built-in stemmers, or the
+            object lacks ``name`` or ``stem``.
+    """
+    if isinstance(stemmer, str):
+        try:
+            return _BUILTIN[stemmer]()
+        except KeyError:
+            known = ", ".join(sorted(_BUILTIN))
+            raise ValueError(
+                f"unknown stemmer {stemmer!r}; choose one of {known}, "
+                "or pass an object with .name and .stem(word)"
+            ) from None
+    if not isinstance(stemmer, Stemmer) or not isinstance(stemmer.name, str):
+        raise ValueError(f"{stemmer!r} is not a stemmer: it needs .name and .stem()")
+    return stemmer
+
+
+def builtin_stemmer_for(name: str) -> Stemmer | None:
+    """Return the built-in stemmer whose recorded name is ``name``, if any."""
+    for factory in _BUILTIN.values():
+        candidate: Stemmer = factory()
+        if candidate.name == name:
+            return candidate
+    return None

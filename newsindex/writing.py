@@ -1,0 +1,358 @@
+"""Changing an index: :class:`IndexWriter`, one atomic batch of changes.
+
+A writer holds the index's write lock from creation until :meth:`commit` or
+:meth:`cancel`. Nothing it does is visible to searchers before the commit,
+and the commit itself is a single rename of Whoosh's table of contents, so a
+batch is applied entirely or not at all, even if the process is killed.
+
+Upserts never leave duplicates. Whoosh's own ``update_document`` only
+replaces *committed* documents, so the same id updated twice in one writer
+yields two copies. This writer remembers where every id it added lives
+(``_pending``) and deletes the earlier copy itself, in whichever new segment
+it sits; committed copies are found through the ``id`` postings of the
+existing segments.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+from whoosh.index import TOC, clean_files
+
+from newsindex._codec import NewsCodec
+from newsindex._segments import SegmentBuilder, SegmentData, merge_segments
+from newsindex.article import Article
+from newsindex.errors import IndexLockedError, WriterClosedError
+from newsindex.schema import INDEX_NAME
+
+if TYPE_CHECKING:
+    from newsindex.index import NewsIndex
+
+__all__ = ["DEFAULT_FLUSH_TOKENS", "IndexWriter", "WriteSummary"]
+
+#: Tokens buffered in memory before a writer flushes them to a segment file
+#: (about 4 bytes each, plus grouping space at flush time).
+DEFAULT_FLUSH_TOKENS: Final = 12_000_000
+#: Segments of one size tier that trigger a merge into the next tier.
+MERGE_FACTOR: Final = 8
+#: Segments smaller than this share the lowest tier.
+TIER_FLOOR: Final = 2_000
+#: A segment with this share of deleted documents is rewritten at commit.
+PURGE_DELETED_SHARE: Final = 0.4
+
+
+@attrs.frozen
+class WriteSummary:
+    """What a committed writer changed.
+
+    Attributes:
+        added: articles whose id was new to the index.
+        updated: articles that replaced an article with the same id.
+        deleted: articles removed by :meth:`IndexWriter.delete`.
+        seconds: time from the writer's creation to the end of its commit.
+    """
+
+    added: int
+    updated: int
+    deleted: int
+    seconds: float
+
+
+def _acquire(storage: Any, timeout: float) -> Any:
+    lock = storage.lock("WRITELOCK")
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while not lock.acquire(blocking=False):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise IndexLockedError(
+                f"another writer holds the lock of the index at {storage.folder} "
+                f"(waited {timeout:g} s)"
+            )
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.25)
+    return lock
+
+
+class IndexWriter:
+    """An atomic batch of additions, replacements and deletions.
+
+    Use it as a context manager: the batch commits when the block ends and
+    is cancelled if the block raises::
+
+        with index.writer() as writer:
+            writer.add(article)
+            writer.delete("old-id")
+
+    Writers are not thread-safe; use one writer from one thread. Obtain one
+    with :meth:`NewsIndex.writer`.
+
+    Raises:
+        IndexLockedError: (on creation) another writer held the lock for
+            longer than ``timeout`` seconds.
+    """
+
+    def __init__(
+        self,
+        index: NewsIndex,
+        *,
+        timeout: float = 10.0,
+        flush_tokens: int = DEFAULT_FLUSH_TOKENS,
+    ) -> None:
+        self._started = time.perf_counter()
+        self._index = index
+        self._storage = index._storage
+        self._analyzer = index.analyzer
+        self._codec = NewsCodec()
+        self._flush_tokens = flush_tokens
+        self._lock = _acquire(self._storage, timeout)
+        self._readers: list[SegmentData] = []
+        try:
+            toc = TOC.read(self._storage, INDEX_NAME)
+            self._schema = toc.schema
+            self._generation: int = toc.generation
+            self._segments: list[Any] = list(toc.segments)
+            self._readers = [SegmentData(self._storage, s) for s in self._segments]
+        except BaseException:
+            self._release()
+            raise
+        self._builder: SegmentBuilder | None = None
+        self._flushed: list[Any] = []
+        # id -> (segment object, docnum) of the copy added by this writer.
+        self._pending: dict[str, tuple[Any, int]] = {}
+        self._added = self._updated = self._deleted = 0
+        self._closed = False
+
+    # -- context manager -----------------------------------------------------
+
+    def __enter__(self) -> IndexWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    # -- changes ---------------------------------------------------------------
+
+    def add(self, article: Article) -> bool:
+        """Add ``article``, replacing any article with the same id.
+
+        Returns:
+            ``True`` if an article with this id existed (in the index or
+            earlier in this batch) and was replaced.
+        """
+        self._check_open()
+        if not isinstance(article, Article):
+            raise TypeError(f"expected an Article, got {type(article).__name__}")
+        replaced = self._remove(article.id)
+        builder = self._builder
+        if builder is None:
+            builder = self._builder = SegmentBuilder(self._storage, self._analyzer, self._codec)
+        docnum = builder.add(article)
+        self._pending[article.id] = (builder.segment, docnum)
+        if replaced:
+            self._updated += 1
+        else:
+            self._added += 1
+        if builder.token_count >= self._flush_tokens:
+            self._flush()
+        return replaced
+
+    def add_many(self, articles: Iterable[Article]) -> int:
+        """Add each article in turn (see :meth:`add`); return how many."""
+        count = 0
+        for article in articles:
+            self.add(article)
+            count += 1
+        return count
+
+    def delete(self, article_id: str) -> bool:
+        """Delete the article with ``article_id``; return whether one existed."""
+        self._check_open()
+        found = self._remove(article_id)
+        if found:
+            self._deleted += 1
+        return found
+
+    def _remove(self, article_id: str) -> bool:
+        found = False
+        pending = self._pending.pop(article_id, None)
+        if pending is not None:
+            segment, docnum = pending
+            segment.delete_document(docnum)
+            found = True
+        for reader in self._readers:
+            for docnum in reader.docnums_for_id(article_id):
+                reader.segment.delete_document(docnum)
+                reader.live[docnum] = False
+                found = True
+        return found
+
+    def _flush(self) -> None:
+        if self._builder is not None:
+            builder, self._builder = self._builder, None
+            if builder.doc_count:
+                self._flushed.append(builder.finish())
+            else:
+                builder.abandon()
+
+    # -- ending ------------------------------------------------------------------
+
+    def commit(self, *, optimize: bool = False) -> WriteSummary:
+        """Apply the batch atomically and release the lock.
+
+        Args:
+            optimize: merge the whole index into one segment (slower commit,
+                slightly faster searches).
+
+        Raises:
+            WriterClosedError: the writer already committed or cancelled.
+        """
+        self._check_open()
+        generation = self._generation + 1
+        try:
+            self._flush()
+            segments = [s for s in (*self._segments, *self._flushed) if s.doc_count() > 0]
+            segments = self._merge(segments, optimize)
+            new = [s for s in segments if s not in self._segments]
+            _sync_segment_files(self._storage, new)
+            # The commit point: one atomic rename of the table of contents.
+            TOC(self._schema, segments, generation).write(self._storage, INDEX_NAME)
+        except BaseException:
+            self.cancel()
+            raise
+        _sync_directory(self._storage.folder)
+        self._close_readers()
+        clean_files(self._storage, INDEX_NAME, generation, segments)
+        self._release()
+        self._closed = True
+        return WriteSummary(
+            added=self._added,
+            updated=self._updated,
+            deleted=self._deleted,
+            seconds=time.perf_counter() - self._started,
+        )
+
+    def cancel(self) -> None:
+        """Discard the batch, delete its files and release the lock."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._builder is not None:
+                self._builder.abandon()
+                self._flushed.append(self._builder.segment)
+            self._close_readers()
+            for segment in self._flushed:
+                for name in segment.list_files(self._storage):
+                    try:
+                        self._storage.delete_file(name)
+                    except OSError:
+                        pass
+        finally:
+            self._release()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the writer has committed or been cancelled."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise WriterClosedError("this writer has already committed or cancelled")
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _close_readers(self) -> None:
+        for reader in self._readers:
+            reader.close()
+        self._readers = []
+
+    # -- merging -----------------------------------------------------------------
+
+    def _merge(self, segments: list[Any], optimize: bool) -> list[Any]:
+        while True:
+            group = segments if optimize else _merge_candidates(segments)
+            if len(group) < 2 and not (group and group[0].has_deletions()):
+                return segments
+            readers = [SegmentData(self._storage, s) for s in group]
+            try:
+                merged = merge_segments(self._storage, self._codec, readers)
+            finally:
+                for reader in readers:
+                    reader.close()
+            segments = [s for s in segments if s not in group]
+            if merged is not None:
+                segments.append(merged)
+                self._flushed.append(merged)
+            if optimize:
+                return segments
+
+
+def _tier(segment: Any) -> int:
+    live = max(segment.doc_count(), 1)
+    return 0 if live < TIER_FLOOR else 1 + int(math.log10(live / TIER_FLOOR))
+
+
+def _merge_candidates(segments: list[Any]) -> list[Any]:
+    """The segments to merge next, or an empty list (the merge policy).
+
+    A segment that is mostly deleted documents is rewritten on its own;
+    otherwise, once :data:`MERGE_FACTOR` segments share a size tier (powers
+    of ten above :data:`TIER_FLOOR`), they become one segment of the next
+    tier. An index of N articles thus keeps at most about
+    ``MERGE_FACTOR * log10(N / TIER_FLOOR)`` segments.
+    """
+    for segment in segments:
+        if segment.deleted_count() > PURGE_DELETED_SHARE * segment.doc_count_all():
+            return [segment]
+    tiers: dict[int, list[Any]] = defaultdict(list)
+    for segment in segments:
+        tiers[_tier(segment)].append(segment)
+    for tier in sorted(tiers):
+        if len(tiers[tier]) >= MERGE_FACTOR:
+            return tiers[tier]
+    return []
+
+
+def _sync_segment_files(storage: Any, segments: list[Any]) -> None:
+    """Flush new segment files to disk before the TOC points at them."""
+    for segment in segments:
+        for name in segment.list_files(storage):
+            fd = os.open(os.path.join(storage.folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _sync_directory(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
