@@ -12,6 +12,7 @@ from newsindex.errors import (
     AnalyzerMismatchError,
     ArticleError,
     CorruptIndexError,
+    IndexClosedError,
     IndexExistsError,
     IndexFormatError,
     IndexLockedError,
@@ -23,6 +24,7 @@ from newsindex.errors import (
 )
 from newsindex.highlighting import Snippet
 from newsindex.index import IndexStats, NewsIndex
+from newsindex.inputs import IngestReport, Problem, ingest, iter_records
 from newsindex.results import Hit, SearchResults
 from newsindex.searching import Ranking
 from newsindex.stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
@@ -35,16 +37,19 @@ __all__ = [
     "ArticleError",
     "CorruptIndexError",
     "Hit",
+    "IndexClosedError",
     "IndexExistsError",
     "IndexFormatError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexStats",
     "IndexWriter",
+    "IngestReport",
     "InputError",
     "NewsIndex",
     "NewsIndexError",
     "NoStemmer",
+    "Problem",
     "QueryError",
     "Ranking",
     "SastrawiStemmer",
@@ -56,4 +61,6 @@ __all__ = [
     "WriteSummary",
     "WriterClosedError",
     "__version__",
+    "ingest",
+    "iter_records",
 ]

@@ -29,11 +29,11 @@ import attrs
 import numpy as np
 from whoosh import formats
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
-from whoosh.matching import ListMatcher
+from whoosh.matching.mcore import ListMatcher
 
 from newsindex.errors import CorruptIndexError
 
-__all__ = ["ArrayMatcher", "NewsCodec", "Postings", "PositionsFormat"]
+__all__ = ["ArrayMatcher", "NewsCodec", "PositionsFormat", "Postings"]
 
 MAGIC: Final = b"NXp1"
 HAS_TFS: Final = 1
@@ -150,7 +150,7 @@ class PositionsFormat(formats.Positions):
         return float(len(valuestring) // 4) * self.field_boost
 
 
-class ArrayMatcher(ListMatcher):  # type: ignore[misc]
+class ArrayMatcher(ListMatcher):
     """Whoosh matcher over a decoded :class:`Postings`."""
 
     def __init__(
@@ -189,11 +189,16 @@ class ArrayMatcher(ListMatcher):  # type: ignore[misc]
 
     def copy(self) -> ArrayMatcher:
         return ArrayMatcher(
-            self.postings, self._format, self._scorer, self._term, self._terminfo, self._i
+            self.postings,
+            self._format,
+            self._scorer,
+            self._term,
+            self._terminfo,
+            self._i,
         )
 
 
-class ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
+class ArrayFieldWriter(W3FieldWriter):
     """Field writer that takes a whole posting list at once."""
 
     def add_record(
@@ -242,7 +247,9 @@ class ArrayFieldWriter(W3FieldWriter):  # type: ignore[misc]
             btext,
             encode_postings(ids, tfs, positions),
             df=len(ids),
-            weight=float(tfs.sum(dtype=np.int64)) if tfs is not None else float(len(ids)),
+            weight=float(tfs.sum(dtype=np.int64))
+            if tfs is not None
+            else float(len(ids)),
             max_tf=float(tfs.max()) if tfs is not None else 1.0,
             min_id=int(ids[0]),
             max_id=int(ids[-1]),
@@ -283,7 +290,9 @@ class ArrayPostingsWriter:
         else:
             self._tfs.append(min(MAX_TF, max(1, round(weight))))
         if length:
-            self._minlength = length if self._minlength is None else min(self._minlength, length)
+            self._minlength = (
+                length if self._minlength is None else min(self._minlength, length)
+            )
             self._maxlength = max(self._maxlength, length)
 
     def finish_postings(self) -> Any:
@@ -313,7 +322,7 @@ class ArrayPostingsWriter:
         return False
 
 
-class NewsCodec(W3Codec):  # type: ignore[misc]
+class NewsCodec(W3Codec):
     """Whoosh's W3 codec with array posting lists (see the module docstring)."""
 
     def field_writer(self, storage: Any, segment: Any) -> ArrayFieldWriter:
@@ -336,4 +345,6 @@ class NewsCodec(W3Codec):  # type: ignore[misc]
             return super().postings_reader(dbfile, terminfo, format_, term, scorer)
         offset, length = terminfo.extent()
         postings = decode_postings(dbfile.get(offset, length), f"term {term!r}")
-        return ArrayMatcher(postings, format_, scorer=scorer, term=term, terminfo=terminfo)
+        return ArrayMatcher(
+            postings, format_, scorer=scorer, term=term, terminfo=terminfo
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import mmap
 import os
 import struct
 import zlib
@@ -26,6 +27,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
+import attrs
 import numpy as np
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filetables import OrderedHashReader
@@ -54,6 +56,17 @@ _NXS_TAIL = struct.Struct("<I4s")
 _NXD_MAGIC: Final = b"NXd1"
 _NXS_MAGIC: Final = b"NXs1"
 _COMPRESSION: Final = 1
+
+
+@attrs.frozen
+class _Prepared:
+    """An article analysed and encoded, ready to append to a segment."""
+
+    id: str
+    tokens: tuple[array[int], ...]  # term ids per text field
+    facets: tuple[str, str]  # source and category keys
+    published: int
+    blob: bytes
 
 
 class _Vocabulary(dict[str, int]):
@@ -98,7 +111,9 @@ class SegmentBuilder:
         self._vocab = _Vocabulary()
         self._tokens = {name: array("I") for name in TEXT_FIELDS}
         self._lengths = {name: array("I") for name in TEXT_FIELDS}
-        self._keywords: dict[str, list[tuple[str, int]]] = {k: [] for k in KEYWORD_FIELDS}
+        self._keywords: dict[str, list[tuple[str, int]]] = {
+            k: [] for k in KEYWORD_FIELDS
+        }
         self._published = array("q")
         self._stored = segment_file(storage, self.segment, ".nxs", "wb")
         self._stored.write(_NXS_MAGIC)
@@ -110,28 +125,46 @@ class SegmentBuilder:
         """Tokens held in memory, the measure used to decide when to flush."""
         return sum(len(t) for t in self._tokens.values())
 
-    def add(self, article: Article) -> int:
-        """Analyse and buffer one article; return its document number."""
-        docnum = self.doc_count
+    def prepare(self, article: Article) -> _Prepared:
+        """Analyse and encode ``article`` without changing the segment.
+
+        Everything that can fail on bad input fails here, so that a failed
+        article leaves no trace (see :meth:`append`).
+        """
         vocab = self._vocab.__getitem__
         terms_of = self._analyzer.terms
+        tokens = []
         for name in TEXT_FIELDS:
-            terms = terms_of(getattr(article, name))
-            self._tokens[name].extend(map(vocab, terms))
-            self._lengths[name].append(len(terms))
-        keywords = self._keywords
-        keywords["id"].append((article.id, docnum))
-        for name in ("source", "category"):
-            key = facet_key(getattr(article, name))
-            if key:
-                keywords[name].append((key, docnum))
+            tokens.append(array("I", map(vocab, terms_of(getattr(article, name)))))
+        facets = (facet_key(article.source), facet_key(article.category))
         ts = published_timestamp(article.published)
-        self._published.append(NO_DATE if ts is None else int(ts))
-        blob = _json_bytes(article)
-        self._stored.write(blob)
-        self._offsets.append(self._offsets[-1] + len(blob))
+        return _Prepared(
+            article.id,
+            tuple(tokens),
+            facets,
+            NO_DATE if ts is None else int(ts),
+            _json_bytes(article),
+        )
+
+    def append(self, prepared: _Prepared) -> int:
+        """Add a prepared article; return its document number."""
+        docnum = self.doc_count
+        for name, tokens in zip(TEXT_FIELDS, prepared.tokens, strict=True):
+            self._tokens[name].extend(tokens)
+            self._lengths[name].append(len(tokens))
+        self._keywords["id"].append((prepared.id, docnum))
+        for name, key in zip(("source", "category"), prepared.facets, strict=True):
+            if key:
+                self._keywords[name].append((key, docnum))
+        self._published.append(prepared.published)
+        self._stored.write(prepared.blob)
+        self._offsets.append(self._offsets[-1] + len(prepared.blob))
         self.doc_count += 1
         return docnum
+
+    def add(self, article: Article) -> int:
+        """Analyse and buffer one article; return its document number."""
+        return self.append(self.prepare(article))
 
     def delete(self, docnum: int) -> None:
         """Mark a document of this (unfinished) segment deleted."""
@@ -185,7 +218,11 @@ class SegmentBuilder:
         with segment_file(self._storage, self.segment, ".nxd", "wb") as out:
             out.write(_NXD.pack(_NXD_MAGIC, self.doc_count))
             for name in ("title", "body"):
-                out.write(np.frombuffer(self._lengths[name], np.uint32).astype("<u4").tobytes())
+                out.write(
+                    np.frombuffer(self._lengths[name], np.uint32)
+                    .astype("<u4")
+                    .tobytes()
+                )
             out.write(np.frombuffer(self._published, np.int64).astype("<i8").tobytes())
 
 
@@ -262,6 +299,7 @@ def _write_text_field(
             term_ends.tolist(),
             tok_starts.tolist(),
             tok_ends.tolist(),
+            strict=True,
         )
     ):
         record = join(
@@ -310,28 +348,34 @@ def _write_keyword_field(writer: Any, pairs: list[tuple[str, int]]) -> None:
 
 def segment_file(storage: Any, segment: Any, ext: str, mode: str) -> Any:
     """Open one of a segment's files directly (newsindex's own files)."""
-    return open(os.path.join(storage.folder, segment.make_filename(ext)), mode)  # noqa: SIM115
+    return open(os.path.join(storage.folder, segment.make_filename(ext)), mode)
 
 
-class _PreadFile(StructFile):  # type: ignore[misc]
-    """A read-only StructFile whose positional reads are thread-safe.
+def _map(path: str) -> mmap.mmap:
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class _MappedFile(StructFile):
+    """A read-only StructFile over a memory map, for Whoosh's term table.
 
     Whoosh's ``get`` seeks and then reads, which races when threads share a
-    file; ``os.pread`` reads at an offset without moving a shared position.
+    file; slicing a memory map does not move any shared position. (The
+    sequential ``read``/``seek`` are used only while opening.)
     """
 
-    def get(self, position: int, length: int) -> bytes:
-        return os.pread(self._fd, length, position)
+    def __init__(self, mapped: mmap.mmap, name: str) -> None:
+        super().__init__(mapped, name=name)  # type: ignore[arg-type]
+        self._mapped = mapped
 
-    def __init__(self, path: str) -> None:
-        super().__init__(open(path, "rb"), name=path)  # noqa: SIM115
-        self._fd = self.file.fileno()
+    def get(self, position: int, length: int) -> bytes:
+        return self._mapped[position : position + length]
 
 
 class SegmentData:
     """Read access to one segment: postings, numbers, stored articles.
 
-    Thread-safe: every read after construction is a positional ``pread``.
+    Thread-safe: every read after construction slices a memory map.
 
     Raises:
         CorruptIndexError: a file is missing, truncated or not ours.
@@ -341,31 +385,40 @@ class SegmentData:
         self.segment = segment
         self.name = segment.segment_id()
         folder = storage.folder
-        self._files: list[Any] = []
+        self._maps: list[mmap.mmap] = []
         try:
-            terms_path = os.path.join(folder, segment.make_filename(NewsCodec.TERMS_EXT))
-            self._terms_file = _PreadFile(terms_path)
-            self._files.append(self._terms_file)
-            self._terms = OrderedHashReader(self._terms_file, os.path.getsize(terms_path))
+            terms_map = self._map(folder, NewsCodec.TERMS_EXT)
+            self._terms = OrderedHashReader(
+                _MappedFile(terms_map, self.name), len(terms_map)
+            )
             self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
-            self._postings_fd = self._open(folder, NewsCodec.POSTS_EXT)
-            self._stored_fd = self._open(folder, ".nxs")
+            self._postings = self._map(folder, NewsCodec.POSTS_EXT)
+            self._stored_map = self._map(folder, ".nxs")
             self._read_numbers(folder)
             self._read_stored_offsets()
         except (OSError, KeyError, ValueError, struct.error, EOFError) as exc:
             self.close()
             raise CorruptIndexError(f"segment {self.name}: {exc}") from exc
         self.doc_count_all: int = segment.doc_count_all()
+        if len(self.published) != self.doc_count_all:
+            self.close()
+            raise CorruptIndexError(
+                f"segment {self.name} holds {len(self.published)} documents, "
+                f"its table of contents says {self.doc_count_all}"
+            )
         self.live = np.ones(self.doc_count_all, dtype=bool)
         deleted = list(segment.deleted_docs())
         if deleted:
             self.live[np.asarray(deleted, dtype=np.int64)] = False
         self.doc_count = int(self.live.sum())
 
-    def _open(self, folder: str, ext: str) -> int:
-        handle = open(os.path.join(folder, self.segment.make_filename(ext)), "rb")  # noqa: SIM115
-        self._files.append(handle)
-        return handle.fileno()
+    def _map(self, folder: str, ext: str) -> mmap.mmap:
+        # Memory maps need no explicit close to avoid leaking: a snapshot
+        # replaced while another thread still searches it is released when
+        # the last reference goes.
+        mapped = _map(os.path.join(folder, self.segment.make_filename(ext)))
+        self._maps.append(mapped)
+        return mapped
 
     def _read_numbers(self, folder: str) -> None:
         path = os.path.join(folder, self.segment.make_filename(".nxd"))
@@ -373,7 +426,9 @@ class SegmentData:
             data = handle.read()
         magic, n = _NXD.unpack_from(data)
         if magic != _NXD_MAGIC or len(data) != _NXD.size + n * 16:
-            raise CorruptIndexError(f"segment {self.name}: bad per-document numbers file")
+            raise CorruptIndexError(
+                f"segment {self.name}: bad per-document numbers file"
+            )
         base = _NXD.size
         self.lengths = {
             "title": np.frombuffer(data, "<u4", n, base).astype(np.float32),
@@ -382,14 +437,15 @@ class SegmentData:
         self.published = np.frombuffer(data, "<i8", n, base + 8 * n).astype(np.int64)
 
     def _read_stored_offsets(self) -> None:
-        size = os.fstat(self._stored_fd).st_size
-        tail = os.pread(self._stored_fd, _NXS_TAIL.size, size - _NXS_TAIL.size)
-        n, magic = _NXS_TAIL.unpack(tail)
+        stored = self._stored_map
+        size = len(stored)
+        n, magic = _NXS_TAIL.unpack_from(stored, size - _NXS_TAIL.size)
         start = size - _NXS_TAIL.size - 8 * (n + 1)
         if magic != _NXS_MAGIC or start < len(_NXS_MAGIC):
             raise CorruptIndexError(f"segment {self.name}: bad stored-articles file")
-        raw = os.pread(self._stored_fd, 8 * (n + 1), start)
-        self._offsets = np.frombuffer(raw, "<u8").astype(np.int64)
+        self._offsets = np.frombuffer(
+            stored[start : start + 8 * (n + 1)], "<u8"
+        ).astype(np.int64)
 
     # -- postings ------------------------------------------------------------
 
@@ -413,7 +469,7 @@ class SegmentData:
         offset, length = info.extent()
         if isinstance(length, tuple):  # whoosh3 3.54 decodes it as a 1-tuple
             (length,) = length
-        data = os.pread(self._postings_fd, length, offset)
+        data = self._postings[offset : offset + length]
         return decode_postings(data, f"segment {self.name}, term {term!r}")
 
     def doc_frequency(self, field: str, term: bytes) -> int:
@@ -452,8 +508,7 @@ class SegmentData:
 
     def stored(self, docnum: int) -> dict[str, Any]:
         """Return the stored article of ``docnum`` as a dict."""
-        start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
-        blob = os.pread(self._stored_fd, end - start, start)
+        blob = self.stored_blob(docnum)
         try:
             record: dict[str, Any] = json.loads(zlib.decompress(blob))
         except (zlib.error, ValueError) as exc:
@@ -461,6 +516,11 @@ class SegmentData:
                 f"segment {self.name}: stored article {docnum} is damaged"
             ) from exc
         return record
+
+    def stored_blob(self, docnum: int) -> bytes:
+        """The compressed JSON of ``docnum``, as stored."""
+        start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
+        return self._stored_map[start:end]
 
     def article(self, docnum: int) -> Article:
         """Return the stored :class:`Article` of ``docnum``."""
@@ -474,10 +534,10 @@ class SegmentData:
         return [d for d in postings.ids.tolist() if self.live[d]]
 
     def close(self) -> None:
-        """Close the segment's files."""
-        for handle in self._files:
-            handle.close()
-        self._files = []
+        """Release the segment's files (searching it afterwards fails)."""
+        for mapped in self._maps:
+            mapped.close()
+        self._maps = []
 
 
 # -- merging -------------------------------------------------------------------
@@ -507,7 +567,9 @@ def merge_segments(
     writer = codec.field_writer(storage, segment)
     try:
         lengths = {
-            name: np.concatenate([s.lengths[name][s.live] for s in sources]).astype(np.uint32)
+            name: np.concatenate([s.lengths[name][s.live] for s in sources]).astype(
+                np.uint32
+            )
             for name in TEXT_FIELDS
         }
         for name in sorted((*TEXT_FIELDS, *KEYWORD_FIELDS)):
@@ -531,8 +593,7 @@ def _merge_documents(
         out.write(_NXS_MAGIC)
         for seg in sources:
             for docnum in np.flatnonzero(seg.live).tolist():
-                start, end = int(seg._offsets[docnum]), int(seg._offsets[docnum + 1])
-                blob = os.pread(seg._stored_fd, end - start, start)
+                blob = seg.stored_blob(docnum)
                 out.write(blob)
                 offsets.append(offsets[-1] + len(blob))
         out.write(offsets.tobytes() if _LITTLE else _swapped(offsets))
@@ -553,10 +614,7 @@ def _merge_field(
     maps: list[np.ndarray],
     lengths: np.ndarray | None,
 ) -> None:
-    streams = [
-        ((term, i, info) for term, info in seg.terms(field))
-        for i, seg in enumerate(sources)
-    ]
+    streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(sources)]
     current: bytes | None = None
     parts: list[tuple[int, Any]] = []
     for term, i, info in heapq.merge(*streams, key=lambda item: item[0]):
@@ -567,6 +625,15 @@ def _merge_field(
         parts.append((i, info))
     if current is not None:
         _write_merged(writer, current, parts, sources, maps, lengths)
+
+
+def _tagged_terms(
+    seg: SegmentData, field: str, tag: int
+) -> Iterator[tuple[bytes, int, Any]]:
+    # A function, not a generator expression in a loop: the tag must be bound
+    # when the stream is made, not when it is read.
+    for term, info in seg.terms(field):
+        yield term, tag, info
 
 
 def _write_merged(

@@ -4,9 +4,9 @@ One :class:`Analyzer` serves indexing, querying and highlighting, so the three
 can never disagree about what a word is. The steps, per word:
 
 1. Tokenize the original text with :data:`TOKEN_PATTERN`: runs of letters and
-   digits, numbers with inner separators kept whole (``5,2``, ``1.000``), and
-   hyphenated compounds (``anak-anak``, ``Covid-19``). Offsets always refer to
-   the original text.
+   digits, numbers with inner separators kept whole (``5,2``, ``1.000``, and
+   ``Rp10.000`` as ``Rp`` + ``10.000``), and hyphenated compounds
+   (``anak-anak``, ``Covid-19``). Offsets always refer to the original text.
 2. Normalize: Unicode NFKC, then lower case.
 3. Hyphenated compounds: a reduplication (both halves equal, or equal after
    stemming: ``anak-anak``, ``rata-rata``, ``berlari-lari``) becomes one token
@@ -45,8 +45,15 @@ __all__ = [
     "Token",
 ]
 
-#: Words, numbers with inner ``.``/``,`` and hyphenated compounds.
-TOKEN_PATTERN: Final = r"\d+(?:[.,]\d+)+|[^\W_]+(?:-[^\W_]+)*"
+#: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
+#: before such a number, on their own (``Rp`` of ``Rp10.000``: the lookahead
+#: and back-reference make the letter run atomic, so it is cheap); words and
+#: hyphenated compounds.
+TOKEN_PATTERN: Final = (
+    r"\d+(?:[.,]\d+)+"
+    r"|(?=([^\W\d_]+))\1(?=\d+[.,]\d)"
+    r"|[^\W_]+(?:-[^\W_]+)*"
+)
 #: Words longer than this are not indexed (they are never real words).
 MAX_WORD_LENGTH: Final = 64
 #: Distinct surface words kept in an analyzer's cache (about 150 bytes each).
@@ -93,6 +100,20 @@ def _normalize(word: str) -> str:
     if not word.isascii():
         word = unicodedata.normalize("NFKC", word)
     return word.lower()
+
+
+def _is_reduplication(first: str, second: str, analyze: Any) -> bool:
+    """Whether ``first-second`` repeats one word (possibly with affixes)."""
+    if first == second:
+        return True
+    if not (first.isalpha() and second.isalpha()):
+        return False
+    # sehari-hari, meniru-niru; obat-obatan, anak-anaknya; or equal stems.
+    return (
+        first.endswith(second)
+        or second.startswith(first)
+        or analyze(first) == analyze(second)
+    )
 
 
 def _remember(cache: dict[str, Any], key: str, value: Any, limit: int) -> None:
@@ -269,13 +290,14 @@ class Analyzer:
         get = self._cache.get
         out: list[str] = []
         append = out.append
-        for word in _TOKEN_RE.findall(text):
+        for match in _TOKEN_RE.finditer(text):
+            word = match.group()
             analysis = get(word)
             if analysis is None:
                 analysis = self._miss(word)
-            if analysis.__class__ is str:
+            if isinstance(analysis, str):
                 if analysis:
-                    append(analysis)  # type: ignore[arg-type]
+                    append(analysis)
             else:
                 out.extend(term for _, _, term in analysis if term)
         return out
@@ -293,9 +315,9 @@ class Analyzer:
             analysis = get(word)
             if analysis is None:
                 analysis = self._miss(word)
-            if analysis.__class__ is str:
+            if isinstance(analysis, str):
                 if analysis:
-                    append((match.start(), match.end(), analysis))  # type: ignore[arg-type]
+                    append((match.start(), match.end(), analysis))
             else:
                 base = match.start()
                 out.extend(
@@ -334,6 +356,10 @@ class Analyzer:
                 term = ""
             elif norm in self._protected or _HAS_DIGIT.search(norm):
                 term = norm
+            elif not norm.isalpha():
+                # NFKC can expand one character into several words ("ﷺ");
+                # index it whole, without the spaces, and do not stem it.
+                term = "".join(norm.split())
             else:
                 term = self._stemmer.stem(norm) or norm
             _remember(self._terms, norm, term, self._cache_size)
@@ -346,16 +372,15 @@ class Analyzer:
         pieces = word.split("-")
         if len(pieces) == 2:
             first, second = (_normalize(p) for p in pieces)
-            if first == second or (
-                first.isalpha()
-                and second.isalpha()
-                and self._analyze_word(first) == self._analyze_word(second)
-            ):
-                # Reduplication: one token, indexed as its base.
-                return self._analyze_word(second)
+            if _is_reduplication(first, second, self._analyze_word):
+                # One token, indexed as the base: anak-anak -> anak,
+                # berlari-lari -> lari, memanggil-manggil -> panggil.
+                return self._analyze_word(first)
         parts: list[_Part] = []
         offset = 0
         for piece in pieces:
-            parts.append((offset, offset + len(piece), self._analyze_word(_normalize(piece))))
+            parts.append(
+                (offset, offset + len(piece), self._analyze_word(_normalize(piece)))
+            )
             offset += len(piece) + 1
         return tuple(parts)

@@ -21,6 +21,9 @@ MAX_ID_LENGTH: Final = 512
 ARTICLE_KEYS: Final = frozenset(
     {"id", "title", "body", "published", "source", "category", "url"}
 )
+#: Keys an extra may not use: the article keys, and ``date``, which
+#: :meth:`Article.from_dict` reads as ``published``.
+RESERVED_KEYS: Final = ARTICLE_KEYS | {"date"}
 
 
 def parse_published(value: object) -> dt.date | dt.datetime | None:
@@ -42,25 +45,33 @@ def parse_published(value: object) -> dt.date | dt.datetime | None:
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
-            if len(text) == 10:
-                return dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:
             return dt.datetime.fromisoformat(text)
         except ValueError:
             raise ArticleError(
                 f"published date {value!r} is not ISO 8601 (yyyy-mm-dd)"
             ) from None
     raise ArticleError(
-        f"published must be a date, datetime or ISO string, not "
-        f"{type(value).__name__}"
+        f"published must be a date, datetime or ISO string, not {type(value).__name__}"
     )
 
 
 def _text(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    raise ArticleError(f"expected text, got {type(value).__name__}: {value!r:.60}")
+    if not isinstance(value, str):
+        raise ArticleError(f"expected text, got {type(value).__name__}: {value!r:.60}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ArticleError(
+                "text contains a lone surrogate code point, which is not valid Unicode"
+            ) from None
+    return value
 
 
 def _check_json(value: object, where: str) -> None:
@@ -89,8 +100,8 @@ def _extra(value: object) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ArticleError(f"extra must be a mapping, not {type(value).__name__}")
     for key in value:
-        if key in ARTICLE_KEYS:
-            raise ArticleError(f"extra may not use the article key {key!r}")
+        if key in RESERVED_KEYS:
+            raise ArticleError(f"extra may not use the reserved key {key!r}")
     _check_json(value, "extra")
     # A JSON round trip gives a deep copy that the caller's later changes
     # cannot reach (a plain dict, so that articles pickle for worker processes).
@@ -103,7 +114,7 @@ def _check_id(_instance: object, _attribute: object, value: str) -> None:
         raise ArticleError("article id is empty")
     if len(value) > MAX_ID_LENGTH:
         raise ArticleError(f"article id is longer than {MAX_ID_LENGTH} characters")
-    if any(ord(c) < 32 for c in value):
+    if not value.isprintable():
         raise ArticleError(f"article id {value!r} contains control characters")
 
 
@@ -116,8 +127,9 @@ class Article:
             index replaces that article.
         title: headline; may be empty (some corpora have none).
         body: the article text.
-        published: publication date or datetime, or ``None``. Naive
-            datetimes are taken as UTC for filtering and sorting.
+        published: publication date or datetime, or ``None``. Filters and
+            sorting compare times as written, in the article's own time
+            zone (see :func:`published_timestamp`).
         source: publisher, such as ``kompas.com``. Filters on it ignore case.
         category: section, such as ``Ekonomi``. Filters on it ignore case.
         url: address of the article.
@@ -137,9 +149,7 @@ class Article:
     source: str = attrs.field(default="", converter=_text)
     category: str = attrs.field(default="", converter=_text)
     url: str = attrs.field(default="", converter=_text)
-    extra: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_extra, hash=False
-    )
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_extra, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict (``published`` as an ISO string).
@@ -172,24 +182,30 @@ class Article:
         known = {k: v for k, v in record.items() if k in ARTICLE_KEYS}
         extra = {k: v for k, v in record.items() if k not in ARTICLE_KEYS}
         if "date" in extra:
-            if known.get("published") not in (None, ""):
-                raise ArticleError("both 'date' and 'published' are given")
-            known["published"] = extra.pop("date")
+            date = extra.pop("date")
+            if date not in (None, ""):
+                if known.get("published") not in (None, ""):
+                    raise ArticleError("both 'date' and 'published' are given")
+                known["published"] = date
         if "id" not in known:
             raise ArticleError("the record has no 'id'")
         return cls(**known, extra=extra)
 
     def timestamp(self) -> float | None:
-        """Seconds since the epoch of :attr:`published` (UTC), or ``None``."""
+        """The sort key of :attr:`published` (see :func:`published_timestamp`)."""
         return published_timestamp(self.published)
 
 
 def published_timestamp(value: dt.date | dt.datetime | None) -> float | None:
-    """Seconds since the epoch; dates are midnight UTC, naive times are UTC."""
+    """The sort and filter key of a publication time: its wall-clock time.
+
+    Times are compared as written, in the article's own time zone (an
+    article of ``2024-05-01T03:00+07:00`` belongs to 1 May, as its readers
+    in Jakarta saw it), so a filter date always means that calendar day.
+    Dates count as midnight. The key is in seconds since 1970-01-01.
+    """
     if value is None:
         return None
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.timestamp()
+    return value.replace(tzinfo=dt.timezone.utc).timestamp()

@@ -11,7 +11,7 @@
 Without ``--index``, the index lives in :func:`default_index_path`.
 
 The command is a thin layer over the public API: it reads flags and the
-environment, calls :func:`newsindex.ingest.ingest`, :meth:`NewsIndex.search`
+environment, calls :func:`newsindex.inputs.ingest`, :meth:`NewsIndex.search`
 or :meth:`NewsIndex.stats`, and prints. Library errors (any
 :class:`NewsIndexError`) and operating-system errors become one line on
 standard error, ``newsindex: error: ...``, and an exit status:
@@ -49,7 +49,7 @@ from newsindex.errors import (
     NewsIndexError,
 )
 from newsindex.index import IndexStats, NewsIndex
-from newsindex.ingest import IngestReport, ingest
+from newsindex.inputs import IngestReport, ingest
 from newsindex.results import Hit, SearchResults
 
 __all__ = [

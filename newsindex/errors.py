@@ -6,11 +6,12 @@ resembles, so callers may catch either::
     NewsIndexError
     ├── IndexNotFoundError        (+ FileNotFoundError)  no index at that path
     ├── IndexExistsError          (+ FileExistsError)    create() over an index
-    ├── IndexFormatError          (+ ValueError)         unreadable or from a newer version
+    ├── IndexFormatError          (+ ValueError)         unreadable, or too new
     │   └── CorruptIndexError                            damaged files
     ├── AnalyzerMismatchError     (+ ValueError)         opened with another analyzer
     ├── IndexLockedError          (+ TimeoutError)       another writer holds the lock
-    ├── WriterClosedError         (+ RuntimeError)       writer used after commit/cancel
+    ├── IndexClosedError          (+ RuntimeError)       used after close()
+    ├── WriterClosedError         (+ RuntimeError)       used after commit/cancel
     ├── ArticleError              (+ ValueError)         an article value is invalid
     ├── InputError                (+ ValueError)         a bad record in an input file
     └── QueryError                (+ ValueError)         bad search arguments
@@ -24,6 +25,7 @@ __all__ = [
     "AnalyzerMismatchError",
     "ArticleError",
     "CorruptIndexError",
+    "IndexClosedError",
     "IndexExistsError",
     "IndexFormatError",
     "IndexLockedError",
@@ -61,6 +63,10 @@ class AnalyzerMismatchError(NewsIndexError, ValueError):
 
 class IndexLockedError(NewsIndexError, TimeoutError):
     """Another writer held the index lock for longer than the timeout."""
+
+
+class IndexClosedError(NewsIndexError, RuntimeError):
+    """A :class:`~newsindex.NewsIndex` was used after :meth:`close`."""
 
 
 class WriterClosedError(NewsIndexError, RuntimeError):

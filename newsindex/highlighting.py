@@ -37,9 +37,10 @@ SNIPPET_WIDTH: Final = 180
 SCAN_LIMIT: Final = 200_000
 ELLIPSIS: Final = "…"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: How far a cut point may move to reach white space.
+MAX_CUT_SHIFT: Final = 60
 _SPACE = re.compile(r"\s")
-_WORD_CHAR = re.compile(r"\w")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 # A sentence starts after ., ! or ? and white space.
 _SENTENCE_START = re.compile(r"[.!?][\"')\]]*\s+(?=\S)")
 
@@ -75,7 +76,9 @@ class Snippet:
         """
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", tag):
             raise ValueError(f"not a tag name: {tag!r}")
-        return self._render(lambda s: html.escape(s, quote=True), f"<{tag}>", f"</{tag}>")
+        return self._render(
+            lambda s: html.escape(s, quote=True), f"<{tag}>", f"</{tag}>"
+        )
 
     def ansi(self, on: str = "\x1b[1;33m", off: str = "\x1b[0m") -> str:
         """Terminal text, highlights in bold yellow (or the given codes)."""
@@ -130,10 +133,14 @@ def make_snippet(
     matches = _matches(text, analyzer, terms)
     if not matches:
         start, end = 0, _word_end(text, width)
+        if end == 0:  # one giant token: cutting it is the only choice
+            end = min(len(text), width)
     else:
         first, last = _best_window(matches, width)
         start, end = _place(text, matches[first][0], matches[last][1], width)
-    return _cut(text, start, end, [(s, e) for s, e, _ in matches if s >= start and e <= end])
+    return _cut(
+        text, start, end, [(s, e) for s, e, _ in matches if s >= start and e <= end]
+    )
 
 
 def _best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
@@ -174,25 +181,37 @@ def _place(text: str, first: int, last: int, width: int) -> tuple[int, int]:
 
 
 def _word_start(text: str, i: int) -> int:
-    """Move ``i`` forward to the start of a word (never into the middle)."""
+    """Move ``i`` forward to the start of a word: just after white space.
+
+    Cutting only at white space keeps numbers (``5,2``), amounts
+    (``Rp13.100``) and compounds (``anak-anak``) whole. Without white space
+    within :data:`MAX_CUT_SHIFT` characters, ``i`` stays (a hard cut).
+    """
     if i <= 0:
         return 0
-    if _WORD_CHAR.match(text, i - 1) and _WORD_CHAR.match(text, i):
-        while i < len(text) and _WORD_CHAR.match(text, i):
-            i += 1
-    while i < len(text) and _SPACE.match(text, i):
+    if not text[i - 1].isspace():
+        space = _SPACE.search(text, i, i + MAX_CUT_SHIFT)
+        if space is None:
+            return i
+        i = space.start()
+    while i < len(text) and text[i].isspace():
         i += 1
     return i
 
 
 def _word_end(text: str, i: int) -> int:
-    """Move ``i`` back to the end of a word (never cutting one)."""
+    """Move ``i`` back to the end of a word: just before white space."""
     if i >= len(text):
         return len(text)
-    if _WORD_CHAR.match(text, i - 1) and _WORD_CHAR.match(text, i):
-        while i > 0 and _WORD_CHAR.match(text, i - 1):
-            i -= 1
-    while i > 0 and _SPACE.match(text, i - 1):
+    if not text[i].isspace():
+        j = i
+        floor = max(0, i - MAX_CUT_SHIFT)
+        while j > floor and not text[j - 1].isspace():
+            j -= 1
+        if j == 0 or not text[j - 1].isspace():
+            return i if j > 0 else 0
+        i = j
+    while i > 0 and text[i - 1].isspace():
         i -= 1
     return i
 

@@ -18,7 +18,12 @@ from whoosh.index import TOC
 from newsindex._segments import SegmentData
 from newsindex.analysis import Analyzer
 from newsindex.article import Article
-from newsindex.errors import CorruptIndexError, IndexExistsError, IndexNotFoundError
+from newsindex.errors import (
+    CorruptIndexError,
+    IndexClosedError,
+    IndexExistsError,
+    IndexNotFoundError,
+)
 from newsindex.results import SearchResults
 from newsindex.schema import INDEX_NAME, MANIFEST_NAME, NO_DATE, Manifest, build_schema
 from newsindex.searching import Ranking, Snapshot, search
@@ -114,7 +119,9 @@ class NewsIndex:
                 raise IndexExistsError(f"{root} exists and is not a directory")
             if any(root.iterdir()):
                 kind = "an index" if (root / MANIFEST_NAME).exists() else "files"
-                raise IndexExistsError(f"{root} already holds {kind}; give an empty directory")
+                raise IndexExistsError(
+                    f"{root} already holds {kind}; give an empty directory"
+                )
         root.mkdir(parents=True, exist_ok=True)
         analyzer = analyzer or Analyzer()
         storage = FileStorage(str(root))
@@ -183,7 +190,7 @@ class NewsIndex:
     def _current(self) -> Snapshot:
         """The snapshot of the latest commit, reopened if it changed."""
         if self._closed:
-            raise IndexNotFoundError(f"the index at {self._path} was closed")
+            raise IndexClosedError(f"the index at {self._path} was closed")
         latest = TOC._latest_generation(self._storage, INDEX_NAME)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == latest:
@@ -208,7 +215,10 @@ class NewsIndex:
                 segments = []
                 for segment in toc.segments:
                     old = reusable.get(segment.segment_id())
-                    if old is not None and old.segment.deleted_count() == segment.deleted_count():
+                    if (
+                        old is not None
+                        and old.segment.deleted_count() == segment.deleted_count()
+                    ):
                         segments.append(old)
                     else:
                         segments.append(SegmentData(self._storage, segment))
@@ -219,7 +229,9 @@ class NewsIndex:
                 if attempt == _OPEN_RETRIES - 1:
                     if isinstance(exc, CorruptIndexError):
                         raise
-                    raise CorruptIndexError(f"cannot open the index at {self._path}: {exc}") from exc
+                    raise CorruptIndexError(
+                        f"cannot open the index at {self._path}: {exc}"
+                    ) from exc
                 time.sleep(0.01 * (attempt + 1))
             except Exception as exc:
                 if type(exc).__name__ == "EmptyIndexError":
@@ -246,7 +258,9 @@ class NewsIndex:
         """Add or replace one article and commit."""
         return self.add_many([article])
 
-    def add_many(self, articles: Iterable[Article], *, timeout: float = 10.0) -> WriteSummary:
+    def add_many(
+        self, articles: Iterable[Article], *, timeout: float = 10.0
+    ) -> WriteSummary:
         """Add or replace articles in one atomic commit."""
         with self.writer(timeout=timeout) as writer:
             writer.add_many(articles)
@@ -342,7 +356,9 @@ class NewsIndex:
         """Counts, size on disk, date range and sources of the index."""
         snapshot = self._current()
         deleted = sum(s.doc_count_all - s.doc_count for s in snapshot.segments)
-        terms = sum(s.term_count(f) for s in snapshot.segments for f in ("title", "body"))
+        terms = sum(
+            s.term_count(f) for s in snapshot.segments for f in ("title", "body")
+        )
         size = sum(
             entry.stat().st_size for entry in os.scandir(self._path) if entry.is_file()
         )

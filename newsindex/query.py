@@ -7,6 +7,8 @@
                          (required)
 ``-impor``, ``NOT impor``  no article containing the word (or phrase)
 ``banjir OR longsor``    either word; counts as one word for ranking
+``Covid-19``             a word that analyses into several terms is
+                         matched as a phrase of them
 =======================  ==================================================
 
 Every word is analysed like article text (lower case, stopwords, stems), so
@@ -151,8 +153,8 @@ def _lex(text: str) -> list[str | _Atom]:
         else:
             out.append(_Atom((lexeme,), False))
         negate_next = False
-    if in_phrase and phrase:
-        out.append(_Atom(tuple(phrase), False))
+    if in_phrase:  # not reached (a lone last quote never opens), but safe
+        out.extend(_Atom((word,), False) for word in phrase)
     return out
 
 
@@ -169,15 +171,20 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
     """
     notes: list[str] = []
     if len(text) > MAX_QUERY_CHARS:
-        notes.append(f"only the first {MAX_QUERY_CHARS} characters of the query were used")
+        notes.append(
+            f"only the first {MAX_QUERY_CHARS} characters of the query were used"
+        )
         text_used = text[:MAX_QUERY_CHARS]
+        # Do not search the half of a word the cut left behind.
+        cut = max(text_used.rfind(" "), text_used.rfind("\t"))
+        if cut > 0 and not text[MAX_QUERY_CHARS].isspace():
+            text_used = text_used[:cut]
     else:
         text_used = text
     text_used = "".join(c if c.isprintable() else " " for c in text_used)
 
     positive: list[Clause] = []
     negative: list[Clause] = []
-    seen: set[tuple[tuple[str, ...], ...]] = set()
     cut_phrase = False
     items = _lex(text_used)
     i = 0
@@ -206,32 +213,27 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
         i += 1
 
         alternatives: list[tuple[str, ...]] = []
-        required = len(group) == 1 and group[0].quoted
+        required = len(group) == 1 and group[0].quoted and not negated
         for atom in group:
             terms = _terms_of(atom, analyzer)
             if not terms:
                 continue
-            if len(terms) > MAX_PHRASE_TERMS and (atom.quoted or negated):
+            if len(terms) > MAX_PHRASE_TERMS:
                 terms = terms[:MAX_PHRASE_TERMS]
                 cut_phrase = True
-            if atom.quoted or negated:
-                alternatives.append(terms)
-            else:
-                alternatives.extend((t,) for t in terms)
+            # A word that analyses to several terms ("Covid-19", "Rp10.000")
+            # is a phrase of them, quoted or not.
+            alternatives.append(terms)
         if not alternatives:
             continue
-        if len(group) == 1 and not group[0].quoted and not negated:
-            # Several words in one unquoted atom ("harga/beras") are separate
-            # clauses, like words separated by spaces.
-            clauses = [Clause((alt,)) for alt in alternatives]
-        else:
-            clauses = [Clause(tuple(dict.fromkeys(alternatives)), required)]
+        clause = Clause(tuple(dict.fromkeys(alternatives)), required)
         target = negative if negated else positive
-        for clause in clauses:
-            key = clause.alternatives
-            if (negated, key) in seen:  # type: ignore[comparison-overlap]
-                continue
-            seen.add((negated, key))  # type: ignore[arg-type]
+        for j, existing in enumerate(target):
+            if existing.alternatives == clause.alternatives:
+                if clause.required and not existing.required:
+                    target[j] = clause  # a quoted repeat makes the word required
+                break
+        else:
             target.append(clause)
 
     if cut_phrase:

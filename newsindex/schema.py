@@ -54,7 +54,7 @@ TEXT_FIELDS: Final = ("body", "title")
 NO_DATE: Final = -(2**63)
 
 
-class TextField(fields.FieldType):  # type: ignore[misc]
+class TextField(fields.FieldType):
     """An analysed field (title or body): term frequencies and positions.
 
     newsindex's writer analyses text itself; Whoosh's per-field indexing path
@@ -63,7 +63,12 @@ class TextField(fields.FieldType):  # type: ignore[misc]
     """
 
     def __init__(self) -> None:
-        super().__init__(format=PositionsFormat(), analyzer=None, scorable=True, stored=True)
+        super().__init__(
+            format=PositionsFormat(),
+            analyzer=None,  # type: ignore[arg-type]
+            scorable=True,
+            stored=True,
+        )
 
     def index(self, value: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(

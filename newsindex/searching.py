@@ -5,9 +5,11 @@ field's term frequency is length-normalised and weighted, the weighted sum is
 saturated once, then multiplied by the term's idf), computed with numpy over
 whole posting lists. Three refinements follow the base score:
 
-* *coordination*: the score is multiplied by the share of the query's
-  clauses an article matches, raised to :attr:`Ranking.coordination`, so an
-  article with all the words outranks one with some;
+* *coordination*: for short queries (up to
+  :attr:`Ranking.coordination_max_clauses` clauses), the score is multiplied
+  by the share of the query's clauses an article matches, raised to
+  :attr:`Ranking.coordination`, so an article with all the words outranks
+  one with some;
 * *proximity*: among the best :attr:`Ranking.rerank_depth` articles, each pair
   of query words that appear near each other adds to the score, weighted by
   the rarer word's idf;
@@ -58,6 +60,10 @@ class Ranking:
         b_title: title length normalisation.
         title_weight: weight of a title occurrence relative to the body.
         coordination: exponent on the share of clauses matched.
+        coordination_max_clauses: queries with more clauses than this
+            (pasted headlines, questions) are ranked without coordination:
+            measured on the development sets, it helps short keyword queries
+            and hurts long ones.
         proximity: weight of the proximity bonus (0 disables it).
         window: how many positions apart two words still count as near.
         lead: weight of the lead bonus (0 disables it).
@@ -66,13 +72,14 @@ class Ranking:
     """
 
     k1: float = 1.2
-    b_body: float = 0.75
+    b_body: float = 0.9
     b_title: float = 0.5
     title_weight: float = 2.0
-    coordination: float = 0.0
-    proximity: float = 0.0
+    coordination: float = 2.0
+    coordination_max_clauses: int = 4
+    proximity: float = 1.0
     window: int = 5
-    lead: float = 0.0
+    lead: float = 3.0
     lead_length: int = 50
     rerank_depth: int = 100
 
@@ -108,7 +115,8 @@ class _Filters:
     @property
     def active(self) -> bool:
         return any(
-            v is not None for v in (self.since, self.until, self.sources, self.categories)
+            v is not None
+            for v in (self.since, self.until, self.sources, self.categories)
         )
 
 
@@ -117,8 +125,10 @@ def _bound(value: object, name: str, end_of_day: bool) -> float | None:
         return None
     try:
         parsed = parse_published(value)
-    except ArticleError as exc:
-        raise QueryError(f"{name}: {exc}") from None
+    except ArticleError:
+        raise QueryError(
+            f"{name}: {value!r} is not a date (use yyyy-mm-dd or an ISO 8601 time)"
+        ) from None
     if parsed is None:
         return None
     if end_of_day and not isinstance(parsed, dt.datetime):
@@ -149,10 +159,14 @@ class _Gathered:
 
     def __init__(self, snapshot: Snapshot, parsed: ParsedQuery) -> None:
         self.terms: dict[tuple[int, str, str], Postings] = {}
-        self.phrases: dict[tuple[int, str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        self.phrases: dict[
+            tuple[int, str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]
+        ] = {}
         self.df: dict[str | tuple[str, ...], int] = {}
         wanted = {
-            alt for clause in (*parsed.positive, *parsed.negative) for alt in clause.alternatives
+            alt
+            for clause in (*parsed.positive, *parsed.negative)
+            for alt in clause.alternatives
         }
         single = {alt[0] for alt in wanted if len(alt) == 1}
         single.update(t for alt in wanted if len(alt) > 1 for t in alt)
@@ -201,7 +215,9 @@ class _Gathered:
         return ids.astype(np.int64), counts.astype(np.float64)
 
 
-def _positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _positions_of(
+    postings: Postings, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(doc, position) pairs of ``postings`` for the documents in ``docs``.
 
     ``docs`` must be a sorted subset of ``postings.ids``; the pairs come out
@@ -209,7 +225,9 @@ def _positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.
     """
     assert postings.positions is not None
     idx = np.searchsorted(postings.ids, docs)
-    ok = (idx < len(postings.ids)) & (postings.ids[np.minimum(idx, len(postings.ids) - 1)] == docs)
+    ok = (idx < len(postings.ids)) & (
+        postings.ids[np.minimum(idx, len(postings.ids) - 1)] == docs
+    )
     idx = idx[ok]
     offsets = postings.offsets()
     starts = offsets[idx]
@@ -219,7 +237,9 @@ def _positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.
         return np.empty(0, np.int64), np.empty(0, np.int64)
     run_starts = np.cumsum(counts) - counts
     take = np.arange(total, dtype=np.int64) - np.repeat(run_starts - starts, counts)
-    return np.repeat(postings.ids[idx].astype(np.int64), counts), postings.positions[take].astype(np.int64)
+    return np.repeat(postings.ids[idx].astype(np.int64), counts), postings.positions[
+        take
+    ].astype(np.int64)
 
 
 # -- scoring -------------------------------------------------------------------
@@ -230,7 +250,9 @@ def _idf(df: int, n: int) -> float:
 
 
 class _Scorer:
-    def __init__(self, snapshot: Snapshot, gathered: _Gathered, ranking: Ranking) -> None:
+    def __init__(
+        self, snapshot: Snapshot, gathered: _Gathered, ranking: Ranking
+    ) -> None:
         self.snapshot = snapshot
         self.gathered = gathered
         self.ranking = ranking
@@ -243,7 +265,8 @@ class _Scorer:
     def _norm(self, seg: SegmentData, field: str, ids: np.ndarray) -> np.ndarray:
         b = self.field_b[field]
         avg = self.snapshot.avg_length[field] or 1.0
-        return (1.0 - b) + b * (seg.lengths[field][ids] / avg)
+        norm: np.ndarray = (1.0 - b) + b * (seg.lengths[field][ids] / avg)
+        return norm
 
     def alternative(
         self, si: int, seg: SegmentData, alt: tuple[str, ...], out: np.ndarray
@@ -262,7 +285,9 @@ class _Scorer:
                 ids, tfs = found
             out[ids] += self.field_weight[field] * tfs / self._norm(seg, field, ids)
 
-    def clause(self, si: int, seg: SegmentData, clause: Clause) -> tuple[np.ndarray, np.ndarray]:
+    def clause(
+        self, si: int, seg: SegmentData, clause: Clause
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(score, matched mask) of one clause over the segment's documents."""
         n = seg.doc_count_all
         k1 = self.ranking.k1
@@ -319,6 +344,8 @@ def _candidates(
     seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
     n_clauses = len(parsed.positive)
     coordination = scorer.ranking.coordination
+    if n_clauses > scorer.ranking.coordination_max_clauses:
+        coordination = 0.0
     for si, seg in enumerate(snapshot.segments):
         n = seg.doc_count_all
         if n == 0:
@@ -412,15 +439,22 @@ def _near_counts(
     lo = np.searchsorted(key_b, key_a - window, side="left")
     hi = np.searchsorted(key_b, key_a + window, side="right")
     counts = (hi - lo).astype(np.float64)
-    return np.bincount(a[0], weights=counts, minlength=n)
+    near: np.ndarray = np.bincount(a[0], weights=counts, minlength=n)
+    return near
 
 
 # -- the search ----------------------------------------------------------------
 
 
 def _page(limit: int, offset: int, page: int | None) -> tuple[int, int]:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}")
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or not 1 <= limit <= MAX_LIMIT
+    ):
+        raise QueryError(
+            f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}"
+        )
     if page is not None:
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise QueryError(f"page must be a positive integer, not {page!r}")
@@ -463,7 +497,11 @@ def search(
         _facets(sources, "sources"),
         _facets(categories, "categories"),
     )
-    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+    if (
+        filters.since is not None
+        and filters.until is not None
+        and filters.since > filters.until
+    ):
         raise QueryError("since is later than until")
 
     parsed = parse_query(query, analyzer)
@@ -471,7 +509,16 @@ def search(
     reason = parsed.empty_reason
     if reason is not None:
         notes.append(reason)
-        return SearchResults(query, 0, (), time.perf_counter() - started, offset, limit, sort, tuple(notes))
+        return SearchResults(
+            query,
+            0,
+            (),
+            time.perf_counter() - started,
+            offset,
+            limit,
+            sort,
+            tuple(notes),
+        )
 
     gathered = _Gathered(snapshot, parsed)
     scorer = _Scorer(snapshot, gathered, ranking)
@@ -483,13 +530,22 @@ def search(
         picked = order[offset : offset + limit]
         scores = cands.score
     else:
-        picked, scores = _relevance_order(snapshot, parsed, scorer, cands, offset + limit)
+        picked, scores = _relevance_order(
+            snapshot, parsed, scorer, cands, offset + limit
+        )
         picked = picked[offset:]
     hits = _hits(snapshot, analyzer, parsed, cands, picked, scores, offset, snippets)
     if total == 0:
         notes.append("no article matches the query and filters")
     return SearchResults(
-        query, total, hits, time.perf_counter() - started, offset, limit, sort, tuple(notes)
+        query,
+        total,
+        hits,
+        time.perf_counter() - started,
+        offset,
+        limit,
+        sort,
+        tuple(notes),
     )
 
 
@@ -500,34 +556,53 @@ def _relevance_order(
     cands: _Candidates,
     depth: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate indexes of the best ``depth``, best first, and final scores."""
+    """Candidate indexes of the best ``depth``, best first, and final scores.
+
+    The bonuses go to the same :attr:`Ranking.rerank_depth` articles whatever
+    page is asked for, so pages never overlap or skip: re-ranked articles
+    only move up, and all of them stay above the rest.
+    """
     scores = cands.score
-    n = len(scores)
-    if n == 0:
+    if len(scores) == 0:
         return np.empty(0, dtype=np.int64), scores
-    rerank = min(n, max(depth, scorer.ranking.rerank_depth))
-    top = _top(scores, rerank)
+    top = _top(scores, min(len(scores), scorer.ranking.rerank_depth))
     bonus = _bonuses(snapshot, parsed, scorer, cands.segment[top], cands.docnum[top])
     if bonus.any():
         scores = scores.copy()
         scores[top] += bonus
-        top = top[_stable_desc(scores[top])]
+        top = top[_stable_desc(scores[top], top)]
+    if depth > len(top):
+        rest = np.ones(len(scores), dtype=bool)
+        rest[top] = False
+        remaining = np.flatnonzero(rest)
+        more = _top(scores[remaining], min(depth - len(top), len(remaining)))
+        top = np.concatenate([top, remaining[more]])
     return top[:depth], scores
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the ``k`` highest scores, best first; ties by index.
+
+    Deterministic even when ties straddle the cut, which ``argpartition``
+    alone is not.
+    """
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
     if k < len(scores):
-        part = np.argpartition(-scores, k - 1)[:k]
+        threshold = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > threshold)
+        ties = np.flatnonzero(scores == threshold)[: k - len(above)]
+        part = np.concatenate([above, ties])
     else:
         part = np.arange(len(scores))
-    return part[_stable_desc(scores[part], part)]
+    best: np.ndarray = part[_stable_desc(scores[part], part)]
+    return best
 
 
-def _stable_desc(values: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
-    """Order by value, highest first; ties by ``tiebreak`` (or position)."""
-    if tiebreak is None:
-        tiebreak = np.arange(len(values))
-    return np.lexsort((tiebreak, -values))
+def _stable_desc(values: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """Order by value, highest first; ties by ``tiebreak``, lowest first."""
+    order: np.ndarray = np.lexsort((tiebreak, -values))
+    return order
 
 
 def _newest_order(snapshot: Snapshot, cands: _Candidates) -> np.ndarray:
@@ -539,7 +614,10 @@ def _newest_order(snapshot: Snapshot, cands: _Candidates) -> np.ndarray:
     for si, seg in enumerate(snapshot.segments):
         rows = cands.segment[keep] == si
         dates[rows] = seg.published[cands.docnum[keep][rows]]
-    return keep[np.lexsort((-cands.score[keep], -dates))]
+    # ~d reverses the order of int64 without overflow (-d does not for
+    # NO_DATE), so undated articles come last.
+    order: np.ndarray = keep[np.lexsort((keep, -cands.score[keep], ~dates))]
+    return order
 
 
 def _hits(

@@ -18,6 +18,7 @@ caches the results, so a stemmer may be slow but must be deterministic.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
@@ -125,7 +126,11 @@ class TalaStemmer:
         return "TalaStemmer()"
 
 
-_BUILTIN = {"sastrawi": SastrawiStemmer, "tala": TalaStemmer, "none": NoStemmer}
+_BUILTIN: dict[str, Callable[[], Stemmer]] = {
+    "sastrawi": SastrawiStemmer,
+    "tala": TalaStemmer,
+    "none": NoStemmer,
+}
 
 
 def get_stemmer(stemmer: str | Stemmer) -> Stemmer:

@@ -15,6 +15,7 @@ existing segments.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -160,11 +161,16 @@ class IndexWriter:
         self._check_open()
         if not isinstance(article, Article):
             raise TypeError(f"expected an Article, got {type(article).__name__}")
-        replaced = self._remove(article.id)
         builder = self._builder
         if builder is None:
-            builder = self._builder = SegmentBuilder(self._storage, self._analyzer, self._codec)
-        docnum = builder.add(article)
+            builder = self._builder = SegmentBuilder(
+                self._storage, self._analyzer, self._codec
+            )
+        # Prepare first: an article that fails analysis or encoding must not
+        # have deleted the copy it was to replace.
+        prepared = builder.prepare(article)
+        replaced = self._remove(article.id)
+        docnum = builder.append(prepared)
         self._pending[article.id] = (builder.segment, docnum)
         if replaced:
             self._updated += 1
@@ -228,7 +234,9 @@ class IndexWriter:
         generation = self._generation + 1
         try:
             self._flush()
-            segments = [s for s in (*self._segments, *self._flushed) if s.doc_count() > 0]
+            segments = [
+                s for s in (*self._segments, *self._flushed) if s.doc_count() > 0
+            ]
             segments = self._merge(segments, optimize)
             new = [s for s in segments if s not in self._segments]
             _sync_segment_files(self._storage, new)
@@ -261,10 +269,8 @@ class IndexWriter:
             self._close_readers()
             for segment in self._flushed:
                 for name in segment.list_files(self._storage):
-                    try:
+                    with contextlib.suppress(OSError):
                         self._storage.delete_file(name)
-                    except OSError:
-                        pass
         finally:
             self._release()
 

@@ -77,11 +77,6 @@ def test_reduplication_and_base_find_each_other(
     assert set(analyzer.terms(one.upper())) == set(analyzer.terms(other))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="affixed reduplication (meN- + nasalised base) is split: the second "
-    "half 'niru' is indexed as a term of its own",
-)
 def test_affixed_reduplication_is_one_token(analyzer: Analyzer) -> None:
     assert analyzer.terms("meniru-niru") == ["tiru"]
 
@@ -114,12 +109,6 @@ def test_numbers_are_kept_whole_and_not_stemmed(
     assert tokens[1].term == number
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a currency prefix glued to a number ('Rp10.000', the standard "
-    "Indonesian spelling) tokenizes as 'rp10' + '000', so the number 10.000 "
-    "is not kept whole",
-)
 def test_rupiah_amounts_keep_the_number_whole(analyzer: Analyzer) -> None:
     assert "10.000" in analyzer.terms("harga Rp10.000 per porsi")
 

@@ -149,11 +149,6 @@ def test_width(analyzer: Analyzer, sample_articles: list[Article], width: int) -
 
 @pytest.mark.parametrize("word", ["5,2", "1.500.000", "anak-anak", "rata-rata"])
 @pytest.mark.parametrize("side", ["start", "end"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="snippets are trimmed at \\w boundaries only, so either end can cut a "
-    "number ('… 2 persen' from '5,2 persen') or a reduplication ('anak- …') in two",
-)
 def test_snippet_never_cuts_a_token(analyzer: Analyzer, word: str, side: str) -> None:
     for pad in range(100):
         if side == "end":

@@ -1,4 +1,4 @@
-"""Tests of newsindex.ingest: reading article files and bulk indexing."""
+"""Tests of newsindex.inputs: reading article files and bulk indexing."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from newsindex import Analyzer, Article, InputError, NewsIndex
-from newsindex import ingest as ingest_module
-from newsindex.ingest import IngestReport, Problem, ingest, iter_records, stable_id
+from newsindex import inputs as inputs_module
+from newsindex.inputs import IngestReport, Problem, ingest, iter_records, stable_id
 
 BERAS = {
     "id": "kompas-1",
@@ -174,7 +174,7 @@ def test_null_date_beside_published_is_fine(tmp_path: Path) -> None:
 def test_over_long_line_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_module, "MAX_RECORD_BYTES", 1000)
+    monkeypatch.setattr(inputs_module, "MAX_RECORD_BYTES", 1000)
     long = json.dumps({"body": "kata " * 1000})
     path = write(tmp_path / "a.jsonl", long + "\n" + jsonl(BERAS))
     found = list(iter_records(path))
