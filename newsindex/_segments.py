@@ -85,8 +85,8 @@ def _json_bytes(article: Article) -> bytes:
 def _sorted_ranks(terms: list[str]) -> np.ndarray:
     """rank[id] = position of terms[id] in byte order (UTF-8 order = str order)."""
     order = sorted(range(len(terms)), key=terms.__getitem__)
-    ranks = np.empty(len(terms), dtype=np.int64)
-    ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
+    ranks = np.empty(len(terms), dtype=np.int32)
+    ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int32)
     return ranks
 
 
@@ -254,12 +254,18 @@ def _write_text_field(
     """Group a field's token stream into posting lists and write them."""
     if not len(tids):
         return
-    docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    starts = np.cumsum(counts, dtype=np.int64) - counts
-    pos = np.arange(len(tids), dtype=np.int64) - np.repeat(starts, counts)
-    token_ranks = ranks[tids]
-    order = np.argsort(token_ranks, kind="stable")
-    r, d, p = token_ranks[order], docs[order], pos[order]
+    # 32-bit throughout (a segment holds far fewer than 2**31 tokens), and
+    # each temporary freed once used: this is the builder's memory peak.
+    order = np.argsort(ranks[tids], kind="stable").astype(np.int32)
+    r = ranks[tids[order]]
+    docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    d = docs[order]
+    del docs
+    starts = (np.cumsum(counts, dtype=np.int64) - counts).astype(np.int32)
+    pos = np.arange(len(tids), dtype=np.int32)
+    pos -= np.repeat(starts, counts)
+    p = pos[order]
+    del pos, order
 
     post_starts, tfs = _boundaries(r, d)
     if int(tfs.max()) > MAX_TF:

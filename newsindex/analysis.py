@@ -102,6 +102,20 @@ def _normalize(word: str) -> str:
     return word.lower()
 
 
+def _rebuild(
+    stemmer: Stemmer,
+    stopwords: frozenset[str],
+    protected: frozenset[str],
+    cache_size: int,
+) -> Analyzer:
+    return Analyzer(
+        stemmer=stemmer,
+        stopwords=stopwords,
+        protected_words=protected,
+        cache_size=cache_size,
+    )
+
+
 def _is_reduplication(first: str, second: str, analyze: Any) -> bool:
     """Whether ``first-second`` repeats one word (possibly with affixes)."""
     if first == second:
@@ -255,6 +269,14 @@ class Analyzer:
             stemmer=stemmer,
             stopwords=description["stopwords"],
             protected_words=description["protected_words"],
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Configuration only: worker processes build their own caches. A
+        # custom stemmer must itself be picklable to use jobs > 1.
+        return (
+            _rebuild,
+            (self._stemmer, self._stopwords, self._protected, self._cache_size),
         )
 
     def __eq__(self, other: object) -> bool:

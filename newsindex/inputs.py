@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -200,7 +199,7 @@ def ingest(
     # A directory being read may hold the index itself; its files are not input.
     info = os.stat(index.path)
     skip = frozenset({(info.st_dev, info.st_ino)})
-    with _writer(index, jobs) as writer:
+    with index.writer(jobs=jobs) as writer:
         files, skipped = _feed(writer, paths, skip, strict, progress)
         summary = writer.commit()
     return IngestReport(
@@ -210,16 +209,6 @@ def ingest(
         files=files,
         seconds=time.perf_counter() - started,
     )
-
-
-def _writer(index: NewsIndex, jobs: int) -> IndexWriter:
-    # TODO(jobs): NewsIndex.writer() is to accept ``jobs: int`` (parallel
-    # analysis). Until it does, ``jobs`` is accepted here and ignored; once
-    # it does, this passes it through with no further change.
-    open_writer: Callable[..., IndexWriter] = index.writer
-    if "jobs" in inspect.signature(open_writer).parameters:
-        return open_writer(jobs=jobs)
-    return open_writer()
 
 
 def _feed(

@@ -100,6 +100,10 @@ class SastrawiStemmer:
     def __repr__(self) -> str:
         return "SastrawiStemmer()"
 
+    def __reduce__(self) -> tuple[type[SastrawiStemmer], tuple[()]]:
+        # Pickled for worker processes: the dictionary reloads there.
+        return (SastrawiStemmer, ())
+
 
 class TalaStemmer:
     """The Tala (2003) stemmer as implemented by the Snowball project.
@@ -124,6 +128,9 @@ class TalaStemmer:
 
     def __repr__(self) -> str:
         return "TalaStemmer()"
+
+    def __reduce__(self) -> tuple[type[TalaStemmer], tuple[()]]:
+        return (TalaStemmer, ())
 
 
 _BUILTIN: dict[str, Callable[[], Stemmer]] = {

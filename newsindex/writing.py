@@ -15,7 +15,6 @@ existing segments.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import time
@@ -28,6 +27,7 @@ import attrs
 from whoosh.index import TOC, clean_files
 
 from newsindex._codec import NewsCodec
+from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segments import SegmentBuilder, SegmentData, merge_segments
 from newsindex.article import Article
 from newsindex.errors import IndexLockedError, WriterClosedError
@@ -105,13 +105,17 @@ class IndexWriter:
         index: NewsIndex,
         *,
         timeout: float = 10.0,
+        jobs: int = 1,
         flush_tokens: int = DEFAULT_FLUSH_TOKENS,
     ) -> None:
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValueError(f"jobs must be a positive integer, not {jobs!r}")
         self._started = time.perf_counter()
         self._index = index
         self._storage = index._storage
         self._analyzer = index.analyzer
         self._codec = NewsCodec()
+        self._jobs = jobs
         self._flush_tokens = flush_tokens
         self._lock = _acquire(self._storage, timeout)
         self._readers: list[SegmentData] = []
@@ -126,8 +130,14 @@ class IndexWriter:
             raise
         self._builder: SegmentBuilder | None = None
         self._flushed: list[Any] = []
-        # id -> (segment object, docnum) of the copy added by this writer.
+        # Where the copy of each id added by this writer is: a document of a
+        # local segment, or an entry of a batch for the worker processes.
         self._pending: dict[str, tuple[Any, int]] = {}
+        self._superseded: list[tuple[int, int]] = []  # (batch, index) to delete
+        self._batch: list[Article] = []
+        self._batches = 0
+        self._pool: WorkerPool | None = None
+        self._local_batches: dict[int, tuple[Any, int]] = {}
         self._added = self._updated = self._deleted = 0
         self._closed = False
 
@@ -154,6 +164,10 @@ class IndexWriter:
     def add(self, article: Article) -> bool:
         """Add ``article``, replacing any article with the same id.
 
+        With ``jobs=1`` a failing article (for example, one a custom stemmer
+        chokes on) raises here and leaves the batch as it was. With more jobs
+        it is analysed later in a worker, and the failure ends the writer.
+
         Returns:
             ``True`` if an article with this id existed (in the index or
             earlier in this batch) and was replaced.
@@ -161,24 +175,45 @@ class IndexWriter:
         self._check_open()
         if not isinstance(article, Article):
             raise TypeError(f"expected an Article, got {type(article).__name__}")
-        builder = self._builder
-        if builder is None:
-            builder = self._builder = SegmentBuilder(
-                self._storage, self._analyzer, self._codec
-            )
+        if self._jobs == 1:
+            replaced = self._add_local(article)
+        else:
+            replaced = self._remove(article.id)
+            self._pending[article.id] = (self._batches, len(self._batch))
+            self._batch.append(article)
+            if len(self._batch) >= BATCH_SIZE:
+                self._send_batch()
+        if replaced:
+            self._updated += 1
+        else:
+            self._added += 1
+        return replaced
+
+    def _add_local(self, article: Article) -> bool:
+        builder = self._local_builder()
         # Prepare first: an article that fails analysis or encoding must not
         # have deleted the copy it was to replace.
         prepared = builder.prepare(article)
         replaced = self._remove(article.id)
         docnum = builder.append(prepared)
         self._pending[article.id] = (builder.segment, docnum)
-        if replaced:
-            self._updated += 1
-        else:
-            self._added += 1
         if builder.token_count >= self._flush_tokens:
             self._flush()
         return replaced
+
+    def _local_builder(self) -> SegmentBuilder:
+        if self._builder is None:
+            self._builder = SegmentBuilder(self._storage, self._analyzer, self._codec)
+        return self._builder
+
+    def _send_batch(self) -> None:
+        if self._pool is None:
+            self._pool = WorkerPool(
+                self._storage.folder, self._analyzer, self._jobs, self._flush_tokens
+            )
+        self._pool.submit(self._batches, self._batch)
+        self._batch = []
+        self._batches += 1
 
     def add_many(self, articles: Iterable[Article]) -> int:
         """Add each article in turn (see :meth:`add`); return how many."""
@@ -200,8 +235,11 @@ class IndexWriter:
         found = False
         pending = self._pending.pop(article_id, None)
         if pending is not None:
-            segment, docnum = pending
-            segment.delete_document(docnum)
+            where, docnum = pending
+            if isinstance(where, int):  # a batch, placed later
+                self._superseded.append((where, docnum))
+            else:
+                where.delete_document(docnum)
             found = True
         for reader in self._readers:
             for docnum in reader.docnums_for_id(article_id):
@@ -218,6 +256,32 @@ class IndexWriter:
             else:
                 builder.abandon()
 
+    def _finish_batches(self) -> None:
+        """Write every batch's segments and apply deletions within them."""
+        if self._batch and self._pool is None:
+            # Too few articles to be worth starting processes for.
+            builder = self._local_builder()
+            first = builder.doc_count
+            for article in self._batch:
+                builder.append(builder.prepare(article))
+            self._local_batches[self._batches] = (builder.segment, first)
+            self._batch = []
+        elif self._batch:
+            self._send_batch()
+        self._flush()
+        if self._pool is not None:
+            segments = self._pool.finish()
+            self._flushed.extend(segments.values())
+        for batch, index in self._superseded:
+            if batch in self._local_batches:
+                segment, first = self._local_batches[batch]
+            else:
+                assert self._pool is not None
+                segid, first = self._pool.place(batch)
+                segment = segments[segid]
+            segment.delete_document(first + index)
+        self._superseded = []
+
     # -- ending ------------------------------------------------------------------
 
     def commit(self, *, optimize: bool = False) -> WriteSummary:
@@ -233,7 +297,7 @@ class IndexWriter:
         self._check_open()
         generation = self._generation + 1
         try:
-            self._flush()
+            self._finish_batches()
             segments = [
                 s for s in (*self._segments, *self._flushed) if s.doc_count() > 0
             ]
@@ -263,14 +327,15 @@ class IndexWriter:
             return
         self._closed = True
         try:
+            if self._pool is not None:
+                self._pool.terminate()
             if self._builder is not None:
                 self._builder.abandon()
-                self._flushed.append(self._builder.segment)
             self._close_readers()
-            for segment in self._flushed:
-                for name in segment.list_files(self._storage):
-                    with contextlib.suppress(OSError):
-                        self._storage.delete_file(name)
+            # Every file the committed table of contents does not name is
+            # ours to delete (we hold the lock): this writer's segments, and
+            # whatever an earlier, killed writer left behind.
+            clean_files(self._storage, INDEX_NAME, self._generation, self._segments)
         finally:
             self._release()
 

@@ -185,8 +185,10 @@ def test_index_locked(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def impatient(self: NewsIndex, *, timeout: float = 10.0) -> IndexWriter:
-        return IndexWriter(self, timeout=0.05)
+    def impatient(
+        self: NewsIndex, *, timeout: float = 10.0, jobs: int = 1
+    ) -> IndexWriter:
+        return IndexWriter(self, timeout=0.05, jobs=jobs)
 
     monkeypatch.setattr(NewsIndex, "writer", impatient)
     with NewsIndex.open(built) as index, index.writer():

@@ -1,0 +1,228 @@
+"""Building segments in worker processes, for ``NewsIndex.writer(jobs=N)``.
+
+Analysis and posting grouping are CPU-bound Python, so threads cannot share
+them; each worker process owns a :class:`~newsindex._segments.SegmentBuilder`
+and turns batches of articles into segment files of its own. The parent keeps
+everything that needs a global view: the write lock, deletions of replaced
+articles, and the commit.
+
+Workers are plain ``python`` subprocesses talking over two pipes, not
+``multiprocessing`` children: those re-import the caller's main module, which
+breaks any script without an ``if __name__ == "__main__"`` guard, and forking
+a threaded process (a web server) can deadlock the child.
+
+Where an article lands is decided by the worker and reported back as
+``(batch, segment id, first document number)``: a batch never straddles a
+flush, so the parent can later delete any document of any batch (an id added
+twice in one writer) by arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, Final
+
+from newsindex.analysis import Analyzer
+from newsindex.article import Article
+from newsindex.errors import NewsIndexError
+
+__all__ = ["BATCH_SIZE", "WorkerPool"]
+
+#: Articles sent to a worker at a time.
+BATCH_SIZE: Final = 200
+#: Batches a worker may have queued before the parent waits for it.
+MAX_QUEUED: Final = 3
+#: Seconds between checks that workers are still alive while waiting.
+_POLL: Final = 0.5
+
+_BOOT = (
+    "import sys; sys.path[:0] = __import__('json').loads(sys.argv[3]); "
+    "from newsindex._parallel import child_main; "
+    "child_main(int(sys.argv[1]), int(sys.argv[2]))"
+)
+
+
+def child_main(read_fd: int, write_fd: int) -> None:
+    """A worker's main loop (runs in the child process)."""
+    inbox = Connection(read_fd, writable=False)
+    outbox = Connection(write_fd, readable=False)
+    try:
+        _serve(inbox, outbox)
+    except BaseException as exc:  # reported to the parent, which raises
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        outbox.send(("failed", detail))
+    finally:
+        outbox.close()
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    from newsindex._codec import NewsCodec
+    from newsindex._segments import SegmentBuilder
+
+    folder, analyzer, flush_tokens = inbox.recv()
+    storage = FileStorage(folder)
+    codec = NewsCodec()
+    builder: SegmentBuilder | None = None
+    while True:
+        message = inbox.recv()
+        if message[0] == "finish":
+            if builder is not None and builder.doc_count:
+                outbox.send(("segment", builder.finish()))
+            outbox.send(("done",))
+            return
+        _, batch, articles = message
+        if builder is None:
+            builder = SegmentBuilder(storage, analyzer, codec)
+        first = builder.doc_count
+        for article in articles:
+            builder.add(article)
+        outbox.send(("added", batch, builder.segment.segment_id(), first))
+        if builder.token_count >= flush_tokens:
+            outbox.send(("segment", builder.finish()))
+            builder = None
+
+
+class _Worker:
+    def __init__(self, number: int, init: tuple[Any, ...]) -> None:
+        self.name = f"newsindex writer worker {number}"
+        to_child, from_parent = os.pipe()
+        from_child, to_parent = os.pipe()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _BOOT,
+                str(to_child),
+                str(to_parent),
+                json.dumps([p for p in sys.path if p]),
+            ],
+            pass_fds=(to_child, to_parent),
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(to_child)
+        os.close(to_parent)
+        self.send = Connection(from_parent, readable=False)
+        self.receive = Connection(from_child, writable=False)
+        self.queued = 0
+        self.done = False
+        self.send.send(init)
+
+    def close(self) -> None:
+        self.send.close()
+        self.receive.close()
+
+
+class WorkerPool:
+    """Worker processes building segments from batches of articles.
+
+    Args:
+        folder: the index directory.
+        analyzer: the index's analyzer (pickled to each worker, so a custom
+            stemmer must be picklable).
+        jobs: number of worker processes.
+        flush_tokens: tokens a worker buffers before writing a segment.
+    """
+
+    def __init__(
+        self, folder: str, analyzer: Analyzer, jobs: int, flush_tokens: int
+    ) -> None:
+        self._placed: dict[int, tuple[str, int]] = {}
+        self._segments: dict[str, Any] = {}
+        self._workers: list[_Worker] = []
+        try:
+            for number in range(jobs):
+                self._workers.append(
+                    _Worker(number, (folder, analyzer, flush_tokens))
+                )
+        except BaseException:
+            self.terminate()
+            raise
+
+    def submit(self, batch: int, articles: Sequence[Article]) -> None:
+        """Send a batch to the least busy worker (waiting if all are busy)."""
+        while min(w.queued for w in self._workers) >= MAX_QUEUED:
+            self._receive()
+        worker = min(self._workers, key=lambda w: w.queued)
+        worker.queued += 1
+        self._send(worker, ("batch", batch, list(articles)))
+
+    def place(self, batch: int) -> tuple[str, int]:
+        """(segment id, first document number) of a batch's articles."""
+        while batch not in self._placed:
+            self._receive()
+        return self._placed[batch]
+
+    def finish(self) -> dict[str, Any]:
+        """Have every worker write its last segment; return all segments.
+
+        Raises:
+            NewsIndexError: a worker failed or died.
+        """
+        for worker in self._workers:
+            self._send(worker, ("finish",))
+        while not all(w.done for w in self._workers):
+            self._receive()
+        for worker in self._workers:
+            worker.process.wait()
+            worker.close()
+        return self._segments
+
+    def terminate(self) -> None:
+        """Stop every worker at once (on cancel or failure)."""
+        for worker in self._workers:
+            if worker.process.poll() is None:
+                worker.process.kill()
+            worker.process.wait()
+            worker.close()
+
+    def _send(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        try:
+            worker.send.send(message)
+        except OSError:
+            self._check_alive()
+            raise
+
+    def _check_alive(self) -> None:
+        for worker in self._workers:
+            code = worker.process.poll()
+            if code is not None and not worker.done:
+                raise NewsIndexError(
+                    f"{worker.name} died (exit status {code}); nothing was committed"
+                )
+
+    def _receive(self) -> None:
+        by_connection = {w.receive: w for w in self._workers if not w.done}
+        ready = wait(list(by_connection), timeout=_POLL)
+        if not ready:
+            self._check_alive()
+            return
+        for connection in ready:
+            worker = by_connection[connection]  # type: ignore[index]
+            try:
+                message = worker.receive.recv()
+            except EOFError:
+                self._check_alive()
+                raise NewsIndexError(f"{worker.name} stopped unexpectedly") from None
+            self._handle(worker, message)
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "added":
+            _, batch, segid, first = message
+            self._placed[batch] = (segid, first)
+            worker.queued -= 1
+        elif kind == "segment":
+            segment = message[1]
+            self._segments[segment.segment_id()] = segment
+        elif kind == "done":
+            worker.done = True
+        else:
+            raise NewsIndexError(f"{worker.name} failed: {message[1]}")
