@@ -12,6 +12,9 @@ list is one record in the segment's ``.pst`` file::
     term frequencies  n x u16        (if flags & HAS_TFS; else all 1)
     positions         sum(tf) x u16/u32, grouped by document, ascending
                                      (if flags & HAS_POSITIONS)
+    starts            sum(tf) x u32, the character offset where each of those
+                      occurrences begins in the stored text
+                                     (if flags & HAS_STARTS)
 
 so that a reader turns it into numpy arrays without a Python loop, and no
 pickle is involved in reading postings. The matcher returned to Whoosh
@@ -39,6 +42,7 @@ MAGIC: Final = b"NXp1"
 HAS_TFS: Final = 1
 HAS_POSITIONS: Final = 2
 SHORT_POSITIONS: Final = 4
+HAS_STARTS: Final = 8
 #: Frequencies are stored in 16 bits; a word repeated more often than this in
 #: one field of one article counts (and keeps positions) this many times.
 MAX_TF: Final = 65535
@@ -58,17 +62,21 @@ class Postings:
         tfs: occurrences in each document (uint16).
         positions: word positions, ``tfs[i]`` of them per document, or
             ``None`` for fields without positions.
+        starts: character offset of each occurrence in the stored text,
+            aligned with :attr:`positions` (what highlighting needs), or
+            ``None``.
     """
 
     ids: np.ndarray
     tfs: np.ndarray
     positions: np.ndarray | None
+    starts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def offsets(self) -> np.ndarray:
-        """Start of each document's positions in :attr:`positions` (n + 1)."""
+    def bounds(self) -> np.ndarray:
+        """Start of each document's run in :attr:`positions` (n + 1 values)."""
         out = np.zeros(len(self.tfs) + 1, dtype=np.int64)
         np.cumsum(self.tfs, out=out[1:])
         return out
@@ -80,7 +88,10 @@ def record_header(count: int, flags: int) -> bytes:
 
 
 def encode_postings(
-    ids: np.ndarray, tfs: np.ndarray | None, positions: np.ndarray | None
+    ids: np.ndarray,
+    tfs: np.ndarray | None,
+    positions: np.ndarray | None,
+    starts: np.ndarray | None = None,
 ) -> bytes:
     """Return the record for one posting list (see the module docstring)."""
     flags = 0
@@ -95,6 +106,9 @@ def encode_postings(
             parts.append(positions.astype(_U16, copy=False).tobytes())
         else:
             parts.append(positions.astype(_U32, copy=False).tobytes())
+        if starts is not None:
+            flags |= HAS_STARTS
+            parts.append(starts.astype(_U32, copy=False).tobytes())
     parts[0] = _HEADER.pack(MAGIC, len(ids), flags)
     return b"".join(parts)
 
@@ -120,14 +134,17 @@ def decode_postings(data: bytes, where: str = "postings") -> Postings:
             offset += 2 * count
         else:
             tfs = np.ones(count, dtype=_U16)
-        positions = None
+        positions = starts = None
         if flags & HAS_POSITIONS:
             total = int(tfs.sum(dtype=np.int64))
             dtype = _U16 if flags & SHORT_POSITIONS else _U32
             positions = np.frombuffer(data, dtype, total, offset)
+            offset += dtype.itemsize * total
+            if flags & HAS_STARTS:
+                starts = np.frombuffer(data, _U32, total, offset)
     except ValueError:
         raise CorruptIndexError(f"{where}: posting record is truncated") from None
-    return Postings(ids, tfs, positions)
+    return Postings(ids, tfs, positions, starts)
 
 
 class PositionsFormat(formats.Positions):
@@ -179,7 +196,7 @@ class ArrayMatcher(ListMatcher):
         if positions is None:
             return b""
         if self._offsets is None:
-            self._offsets = self.postings.offsets()
+            self._offsets = self.postings.bounds()
         i = self._i
         chunk = positions[self._offsets[i] : self._offsets[i + 1]]
         return chunk.astype(_U32).tobytes()
@@ -239,13 +256,14 @@ class ArrayFieldWriter(W3FieldWriter):
         ids: np.ndarray,
         tfs: np.ndarray | None,
         positions: np.ndarray | None,
+        starts: np.ndarray | None,
         lengths: np.ndarray | None,
     ) -> None:
         """Encode and write one term's postings (``ids`` ascending)."""
         has_lengths = lengths is not None and len(lengths) > 0
         self.add_record(
             btext,
-            encode_postings(ids, tfs, positions),
+            encode_postings(ids, tfs, positions, starts),
             df=len(ids),
             weight=float(tfs.sum(dtype=np.int64))
             if tfs is not None

@@ -139,9 +139,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         try:
             for number in range(jobs):
-                self._workers.append(
-                    _Worker(number, (folder, analyzer, flush_tokens))
-                )
+                self._workers.append(_Worker(number, (folder, analyzer, flush_tokens)))
         except BaseException:
             self.terminate()
             raise

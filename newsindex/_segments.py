@@ -35,6 +35,7 @@ from whoosh.filedb.structfile import StructFile
 
 from newsindex._codec import (
     HAS_POSITIONS,
+    HAS_STARTS,
     HAS_TFS,
     MAX_TF,
     SHORT_POSITIONS,
@@ -64,6 +65,7 @@ class _Prepared:
 
     id: str
     tokens: tuple[array[int], ...]  # term ids per text field
+    starts: tuple[array[int], ...]  # character offset of each token
     facets: tuple[str, str]  # source and category keys
     published: int
     blob: bytes
@@ -110,6 +112,7 @@ class SegmentBuilder:
         self.segment = codec.new_segment(storage, INDEX_NAME)
         self._vocab = _Vocabulary()
         self._tokens = {name: array("I") for name in TEXT_FIELDS}
+        self._starts = {name: array("I") for name in TEXT_FIELDS}
         self._lengths = {name: array("I") for name in TEXT_FIELDS}
         self._keywords: dict[str, list[tuple[str, int]]] = {
             k: [] for k in KEYWORD_FIELDS
@@ -132,15 +135,18 @@ class SegmentBuilder:
         article leaves no trace (see :meth:`append`).
         """
         vocab = self._vocab.__getitem__
-        terms_of = self._analyzer.terms
-        tokens = []
+        analyze = self._analyzer.terms_and_starts
+        tokens, starts = [], []
         for name in TEXT_FIELDS:
-            tokens.append(array("I", map(vocab, terms_of(getattr(article, name)))))
+            terms, offsets = analyze(getattr(article, name))
+            tokens.append(array("I", map(vocab, terms)))
+            starts.append(array("I", offsets))
         facets = (facet_key(article.source), facet_key(article.category))
         ts = published_timestamp(article.published)
         return _Prepared(
             article.id,
             tuple(tokens),
+            tuple(starts),
             facets,
             NO_DATE if ts is None else int(ts),
             _json_bytes(article),
@@ -149,8 +155,11 @@ class SegmentBuilder:
     def append(self, prepared: _Prepared) -> int:
         """Add a prepared article; return its document number."""
         docnum = self.doc_count
-        for name, tokens in zip(TEXT_FIELDS, prepared.tokens, strict=True):
+        for name, tokens, starts in zip(
+            TEXT_FIELDS, prepared.tokens, prepared.starts, strict=True
+        ):
             self._tokens[name].extend(tokens)
+            self._starts[name].extend(starts)
             self._lengths[name].append(len(tokens))
         self._keywords["id"].append((prepared.id, docnum))
         for name, key in zip(("source", "category"), prepared.facets, strict=True):
@@ -188,6 +197,7 @@ class SegmentBuilder:
                     _write_text_field(
                         writer,
                         np.frombuffer(self._tokens[name], dtype=np.uint32),
+                        np.frombuffer(self._starts[name], dtype=np.uint32),
                         lengths[name],
                         ranks,
                         terms,
@@ -247,6 +257,7 @@ _FIELD_STUB = _FieldStub()
 def _write_text_field(
     writer: Any,
     tids: np.ndarray,
+    char_starts: np.ndarray,
     counts: np.ndarray,
     ranks: np.ndarray,
     terms: list[str],
@@ -265,6 +276,7 @@ def _write_text_field(
     pos = np.arange(len(tids), dtype=np.int32)
     pos -= np.repeat(starts, counts)
     p = pos[order]
+    c = char_starts[order]
     del pos, order
 
     post_starts, tfs = _boundaries(r, d)
@@ -272,7 +284,7 @@ def _write_text_field(
         # Keep the first MAX_TF occurrences of a word in a document.
         within = np.arange(len(r)) - np.repeat(post_starts, tfs)
         keep = within < MAX_TF
-        r, d, p = r[keep], d[keep], p[keep]
+        r, d, p, c = r[keep], d[keep], p[keep], c[keep]
         post_starts, tfs = _boundaries(r, d)
 
     post_docs = d[post_starts]
@@ -291,11 +303,12 @@ def _write_text_field(
     max_ids = post_docs[term_ends - 1].tolist()
 
     short = int(p.max()) <= 0xFFFF
-    flags = HAS_TFS | HAS_POSITIONS | (SHORT_POSITIONS if short else 0)
+    flags = HAS_TFS | HAS_POSITIONS | HAS_STARTS | (SHORT_POSITIONS if short else 0)
     pos_size = 2 if short else 4
     ids_buf = memoryview(post_docs.astype("<u4").tobytes())
     tfs_buf = memoryview(tfs.astype("<u2").tobytes())
     pos_buf = memoryview(p.astype("<u2" if short else "<u4").tobytes())
+    start_buf = memoryview(c.astype("<u4").tobytes())
     add = writer.add_record
     join = b"".join
     for k, (rank, a, b, ta, tb) in enumerate(
@@ -314,6 +327,7 @@ def _write_text_field(
                 ids_buf[4 * a : 4 * b],
                 tfs_buf[2 * a : 2 * b],
                 pos_buf[pos_size * ta : pos_size * tb],
+                start_buf[4 * ta : 4 * tb],
             )
         )
         add(
@@ -348,7 +362,7 @@ def _write_keyword_field(writer: Any, pairs: list[tuple[str, int]]) -> None:
         while j < len(pairs) and pairs[j][0] == key:
             j += 1
         ids = np.fromiter((doc for _, doc in pairs[i:j]), dtype=np.uint32, count=j - i)
-        writer.add_postings_arrays(key.encode("utf-8"), ids, None, None, None)
+        writer.add_postings_arrays(key.encode("utf-8"), ids, None, None, None, None)
         i = j
 
 
@@ -650,7 +664,7 @@ def _write_merged(
     maps: list[np.ndarray],
     lengths: np.ndarray | None,
 ) -> None:
-    ids_out, tfs_out, pos_out = [], [], []
+    ids_out, tfs_out, pos_out, starts_out = [], [], [], []
     has_tfs = has_pos = False
     for i, info in parts:
         postings = sources[i]._read_postings(info, term)
@@ -663,11 +677,20 @@ def _write_merged(
         has_tfs = has_tfs or bool((postings.tfs != 1).any())
         if postings.positions is not None:
             has_pos = True
-            pos_out.append(postings.positions[np.repeat(keep, postings.tfs)])
+            occurrences = np.repeat(keep, postings.tfs)
+            pos_out.append(postings.positions[occurrences])
+            if postings.starts is not None:
+                starts_out.append(postings.starts[occurrences])
     if not ids_out:
         return
     ids = np.concatenate(ids_out).astype(np.uint32)
     tfs = np.concatenate(tfs_out).astype(np.uint16) if (has_tfs or has_pos) else None
     positions = np.concatenate(pos_out) if has_pos else None
+    # Offsets survive a merge only if every source had them.
+    starts = (
+        np.concatenate(starts_out)
+        if has_pos and len(starts_out) == len(pos_out)
+        else None
+    )
     doc_lengths = lengths[ids] if lengths is not None else None
-    writer.add_postings_arrays(term, ids, tfs, positions, doc_lengths)
+    writer.add_postings_arrays(term, ids, tfs, positions, starts, doc_lengths)

@@ -347,6 +347,53 @@ class Analyzer:
                 )
         return out
 
+    def terms_and_starts(self, text: str) -> tuple[list[str], list[int]]:
+        """The terms of ``text`` and the offset where each one's word begins.
+
+        The indexing path: the offsets go into the index, so that snippets
+        need no analysis at search time (see :meth:`span_at`).
+        """
+        get = self._cache.get
+        terms: list[str] = []
+        starts: list[int] = []
+        add_term, add_start = terms.append, starts.append
+        for match in _TOKEN_RE.finditer(text):
+            word = match.group()
+            analysis = get(word)
+            if analysis is None:
+                analysis = self._miss(word)
+            if isinstance(analysis, str):
+                if analysis:
+                    add_term(analysis)
+                    add_start(match.start())
+            else:
+                base = match.start()
+                for s, _, term in analysis:
+                    if term:
+                        add_term(term)
+                        add_start(base + s)
+        return terms, starts
+
+    def span_at(self, text: str, start: int) -> tuple[int, int] | None:
+        """The indexed word that begins at ``start``, as ``(start, end)``.
+
+        ``start`` is an offset from :meth:`terms_and_starts`; ``None`` if no
+        indexed word begins there (the text is not the one analysed).
+        """
+        match = _TOKEN_RE.match(text, start)
+        if match is None:
+            return None
+        word = match.group()
+        analysis = self._cache.get(word)
+        if analysis is None:
+            analysis = self._miss(word)
+        if isinstance(analysis, str):
+            return (start, match.end()) if analysis else None
+        return next(
+            ((start + s, start + e) for s, e, term in analysis if s == 0 and term),
+            None,
+        )
+
     def term(self, word: str) -> str | None:
         """Return the term for a single word, or ``None`` if not indexed."""
         found = self.terms(word)

@@ -118,6 +118,14 @@ def default_index_path(environ: Mapping[str, str] | None = None) -> Path:
 # -- the parser ----------------------------------------------------------------
 
 
+def _default_jobs() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -208,9 +216,11 @@ def _add_index_command(
     sub.add_argument(
         "--jobs",
         type=_positive,
-        default=1,
+        default=_default_jobs(),
         metavar="N",
-        help="worker processes for analysis (default: 1)",
+        help="worker processes for analysis (default: the number of CPUs, "
+        f"here {_default_jobs()}; workers start only for inputs of more than "
+        "a few hundred articles)",
     )
     sub.add_argument(
         "--strict",

@@ -21,14 +21,24 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Final
 
 import attrs
 
 from newsindex.analysis import Analyzer
 
-__all__ = ["SNIPPET_WIDTH", "Snippet", "highlight_text", "make_snippet"]
+__all__ = [
+    "SNIPPET_WIDTH",
+    "Snippet",
+    "highlight_matches",
+    "highlight_text",
+    "make_snippet",
+    "snippet_from_matches",
+]
+
+#: A query word found in a text: ``(start, end, term)``.
+Match = tuple[int, int, str]
 
 #: Target snippet length in characters (the result is 160-200 with ellipses).
 SNIPPET_WIDTH: Final = 180
@@ -101,9 +111,7 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def _matches(
-    text: str, analyzer: Analyzer, terms: Collection[str]
-) -> list[tuple[int, int, str]]:
+def _matches(text: str, analyzer: Analyzer, terms: Collection[str]) -> list[Match]:
     if not terms:
         return []
     return [span for span in analyzer.spans(text[:SCAN_LIMIT]) if span[2] in terms]
@@ -111,8 +119,12 @@ def _matches(
 
 def highlight_text(text: str, analyzer: Analyzer, terms: Collection[str]) -> Snippet:
     """Highlight every match in the whole of ``text`` (for titles)."""
-    spans = _matches(text, analyzer, terms)
-    return Snippet(_clean(text), tuple((s, e) for s, e, _ in spans))
+    return highlight_matches(text, _matches(text, analyzer, terms))
+
+
+def highlight_matches(text: str, matches: Sequence[Match]) -> Snippet:
+    """Highlight the given ``(start, end, term)`` matches in the whole text."""
+    return Snippet(_clean(text), tuple((s, e) for s, e, _ in matches))
 
 
 def make_snippet(
@@ -130,7 +142,21 @@ def make_snippet(
         terms: query terms (already analysed).
         width: target length in characters.
     """
-    matches = _matches(text, analyzer, terms)
+    return snippet_from_matches(text, _matches(text, analyzer, terms), width=width)
+
+
+def snippet_from_matches(
+    text: str, matches: Sequence[Match], *, width: int = SNIPPET_WIDTH
+) -> Snippet:
+    """Choose and highlight the passage densest in ``matches``.
+
+    Args:
+        text: the article body.
+        matches: ``(start, end, term)`` of each query word in ``text``,
+            sorted and not overlapping (searches take them from the index's
+            stored offsets, so the body need not be analysed again).
+        width: target length in characters.
+    """
     if not matches:
         start, end = 0, _word_end(text, width)
         if end == 0:  # one giant token: cutting it is the only choice
@@ -143,7 +169,7 @@ def make_snippet(
     )
 
 
-def _best_window(matches: list[tuple[int, int, str]], width: int) -> tuple[int, int]:
+def _best_window(matches: Sequence[Match], width: int) -> tuple[int, int]:
     """Indexes of the first and last match of the best window."""
     best = (-1, -1)
     best_range = (0, 0)

@@ -36,7 +36,7 @@ from newsindex._segments import SegmentData
 from newsindex.analysis import Analyzer
 from newsindex.article import parse_published, published_timestamp
 from newsindex.errors import ArticleError, QueryError
-from newsindex.highlighting import highlight_text, make_snippet
+from newsindex.highlighting import highlight_matches, snippet_from_matches
 from newsindex.query import Clause, ParsedQuery, parse_query
 from newsindex.results import Hit, SearchResults
 from newsindex.schema import NO_DATE, TEXT_FIELDS, facet_key
@@ -215,31 +215,36 @@ class _Gathered:
         return ids.astype(np.int64), counts.astype(np.float64)
 
 
-def _positions_of(
-    postings: Postings, docs: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(doc, position) pairs of ``postings`` for the documents in ``docs``.
+def _occurrences(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The occurrences of ``postings`` in the documents ``docs``.
 
-    ``docs`` must be a sorted subset of ``postings.ids``; the pairs come out
-    sorted by document, then position.
+    Returns ``(doc, index)`` per occurrence, where ``index`` points into
+    :attr:`Postings.positions` and :attr:`Postings.starts`. ``docs`` must be
+    sorted; those without the term are skipped. Occurrences come out sorted
+    by document, then position.
     """
-    assert postings.positions is not None
-    idx = np.searchsorted(postings.ids, docs)
-    ok = (idx < len(postings.ids)) & (
-        postings.ids[np.minimum(idx, len(postings.ids) - 1)] == docs
-    )
-    idx = idx[ok]
-    offsets = postings.offsets()
-    starts = offsets[idx]
-    counts = offsets[idx + 1] - starts
+    ids = postings.ids
+    idx = np.searchsorted(ids, docs)
+    found = (idx < len(ids)) & (ids[np.minimum(idx, len(ids) - 1)] == docs)
+    idx = idx[found]
+    bounds = postings.bounds()
+    starts = bounds[idx]
+    counts = bounds[idx + 1] - starts
     total = int(counts.sum())
     if total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     run_starts = np.cumsum(counts) - counts
     take = np.arange(total, dtype=np.int64) - np.repeat(run_starts - starts, counts)
-    return np.repeat(postings.ids[idx].astype(np.int64), counts), postings.positions[
-        take
-    ].astype(np.int64)
+    return np.repeat(ids[idx].astype(np.int64), counts), take
+
+
+def _positions_of(
+    postings: Postings, docs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(doc, position) pairs of ``postings`` in ``docs`` (see :func:`_occurrences`)."""
+    assert postings.positions is not None
+    doc_of, take = _occurrences(postings, docs)
+    return doc_of, postings.positions[take].astype(np.int64)
 
 
 # -- scoring -------------------------------------------------------------------
@@ -534,7 +539,9 @@ def search(
             snapshot, parsed, scorer, cands, offset + limit
         )
         picked = picked[offset:]
-    hits = _hits(snapshot, analyzer, parsed, cands, picked, scores, offset, snippets)
+    hits = _hits(
+        snapshot, analyzer, parsed, gathered, cands, picked, scores, offset, snippets
+    )
     if total == 0:
         notes.append("no article matches the query and filters")
     return SearchResults(
@@ -624,22 +631,66 @@ def _hits(
     snapshot: Snapshot,
     analyzer: Analyzer,
     parsed: ParsedQuery,
+    gathered: _Gathered,
     cands: _Candidates,
     picked: np.ndarray,
     scores: np.ndarray,
     offset: int,
     snippets: bool,
 ) -> tuple[Hit, ...]:
-    terms = parsed.terms
+    rows = picked.tolist()
+    found = _match_starts(gathered, parsed, cands, rows) if snippets else {}
     hits = []
-    for rank, row in enumerate(picked.tolist(), start=offset + 1):
+    for rank, row in enumerate(rows, start=offset + 1):
         seg = snapshot.segments[int(cands.segment[row])]
         article = seg.article(int(cands.docnum[row]))
-        if snippets:
-            snippet = make_snippet(article.body, analyzer, terms)
-            title = highlight_text(article.title, analyzer, terms)
-        else:
-            snippet = make_snippet(article.body, analyzer, ())
-            title = highlight_text(article.title, analyzer, ())
-        hits.append(Hit(rank, float(scores[row]), article, snippet, title))
+        body = _spans(analyzer, article.body, found.get((row, "body"), ()))
+        title = _spans(analyzer, article.title, found.get((row, "title"), ()))
+        hits.append(
+            Hit(
+                rank,
+                float(scores[row]),
+                article,
+                snippet_from_matches(article.body, body),
+                highlight_matches(article.title, title),
+            )
+        )
     return tuple(hits)
+
+
+def _match_starts(
+    gathered: _Gathered, parsed: ParsedQuery, cands: _Candidates, rows: list[int]
+) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """Where the query's words begin in each hit: (row, field) -> (start, term).
+
+    Read from the offsets stored in the postings already gathered for
+    scoring, so the hits' text is not analysed again.
+    """
+    found: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    by_segment: dict[int, list[int]] = {}
+    for row in rows:
+        by_segment.setdefault(int(cands.segment[row]), []).append(row)
+    for si, seg_rows in by_segment.items():
+        row_of = {int(cands.docnum[row]): row for row in seg_rows}
+        docs = np.asarray(sorted(row_of), dtype=np.int64)
+        for term in parsed.terms:
+            for field in TEXT_FIELDS:
+                postings = gathered.terms.get((si, field, term))
+                if postings is None or postings.starts is None:
+                    continue
+                doc_of, take = _occurrences(postings, docs)
+                starts = postings.starts[take].tolist()
+                for doc, start in zip(doc_of.tolist(), starts, strict=True):
+                    found.setdefault((row_of[doc], field), []).append((start, term))
+    return found
+
+
+def _spans(
+    analyzer: Analyzer, text: str, starts: Iterable[tuple[int, str]]
+) -> list[tuple[int, int, str]]:
+    spans = []
+    for start, term in sorted(starts):
+        span = analyzer.span_at(text, start)
+        if span is not None:
+            spans.append((span[0], span[1], term))
+    return spans

@@ -1,0 +1,1 @@
+"""newsindex benchmarks (not part of the test run). See bench/README.md."""
