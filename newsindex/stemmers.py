@@ -90,7 +90,14 @@ class SastrawiStemmer:
         return _Sastrawi(ArrayDictionary(words))
 
     def stem(self, word: str) -> str:
-        """Return the Sastrawi stem of ``word``."""
+        """Return the Sastrawi stem of ``word`` (unchanged if not a word).
+
+        Sastrawi builds regular expressions from the word itself, so a
+        "word" holding ``*`` or ``(`` would raise inside it; only words of
+        letters (and hyphens) are given to it.
+        """
+        if not word.replace("-", "").isalpha():
+            return word
         with self._lock:
             if self._stemmer is None:
                 self._stemmer = self._load()
