@@ -1,4 +1,4 @@
-"""The ``newsindex`` command: build an index from files, search it, describe it.
+"""The ``newsindex`` command: index article files, search, describe, evaluate.
 
 ::
 
@@ -7,6 +7,7 @@
                      [--since DATE] [--until DATE] [--source S]... [--category C]...
                      [--sort relevance|newest]
     newsindex stats  [--index DIR] [--json]
+    newsindex eval   [--index DIR] --queries FILE [--split NAME] [--ranks] [--json]
 
 Without ``--index``, the index lives in :func:`default_index_path`.
 
@@ -48,6 +49,7 @@ from newsindex.errors import (
     InputError,
     NewsIndexError,
 )
+from newsindex.evaluation import evaluate, read_queries
 from newsindex.index import IndexStats, NewsIndex
 from newsindex.inputs import IngestReport, ingest
 from newsindex.results import Hit, SearchResults
@@ -176,7 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to do; 'newsindex COMMAND --help' describes each",
     )
     common = _index_option()
-    for add in (_add_index_command, _add_search_command, _add_stats_command):
+    for add in (
+        _add_index_command,
+        _add_search_command,
+        _add_stats_command,
+        _add_eval_command,
+    ):
         add(commands, common)
     return parser
 
@@ -305,6 +312,38 @@ def _add_stats_command(
         "--json", action="store_true", help="print one JSON object instead of text"
     )
     sub.set_defaults(run=_run_stats)
+
+
+def _add_eval_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    sub = _subparser(
+        commands,
+        "eval",
+        "measure relevance: MRR@10, Recall@10 and Recall@100 over judged queries",
+        common,
+    )
+    sub.add_argument(
+        "--queries",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help='JSON Lines of judged queries: {"query": ..., "relevant": [ids]}, '
+        'optionally "qid" and "split"',
+    )
+    sub.add_argument(
+        "--split", metavar="NAME", help="only the queries whose split is NAME"
+    )
+    sub.add_argument(
+        "--ranks",
+        action="store_true",
+        help="also print each query's rank of its first relevant article",
+    )
+    sub.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text"
+    )
+    sub.set_defaults(run=_run_eval)
 
 
 # -- main ----------------------------------------------------------------------
@@ -544,6 +583,26 @@ def _run_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_stats(stats)
+    return EXIT_OK
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        judged = list(read_queries(args.queries, split=args.split))
+        result = evaluate(index, judged)
+    if args.json:
+        print(
+            json.dumps(result.to_dict(ranks=args.ranks), ensure_ascii=False, indent=2)
+        )
+        return EXIT_OK
+    if args.ranks:
+        for qid, rank in result.ranks:
+            print(f"{qid}\t{'-' if rank is None else rank}")
+    print(
+        f"{result.queries} queries  MRR@10 {result.mrr10:.4f}  "
+        f"Recall@10 {result.recall10:.4f}  Recall@100 {result.recall100:.4f}  "
+        f"({result.seconds:.1f} s)"
+    )
     return EXIT_OK
 
 

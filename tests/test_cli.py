@@ -391,7 +391,10 @@ def test_every_command_and_option_has_help() -> None:
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     ]
     summaries = {a.dest: a.help for a in commands._choices_actions}
-    assert set(summaries) == {"index", "search", "stats"}
+    assert set(summaries) == {"index", "search", "stats", "eval"}
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name in summaries:
+        assert f"newsindex {name}" in readme, f"README documents {name}"
     for name, sub in commands.choices.items():
         assert summaries[name]
         for action in sub._actions:
@@ -400,7 +403,7 @@ def test_every_command_and_option_has_help() -> None:
         assert action.help
 
 
-@pytest.mark.parametrize("command", [[], ["index"], ["search"], ["stats"]])
+@pytest.mark.parametrize("command", [[], ["index"], ["search"], ["stats"], ["eval"]])
 def test_help_output(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, *command, "--help")
     assert status == EXIT_OK
@@ -419,3 +422,62 @@ def test_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> No
     assert status == EXIT_USAGE
     assert "usage:" in err
     assert "Traceback" not in err
+
+
+def test_eval_reports_metrics_and_ranks(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with NewsIndex.open(built) as index:
+        first = index.search("banjir", limit=1).hits[0].id
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(
+        json.dumps(
+            {"qid": "q1", "query": "banjir", "relevant": [first], "split": "dev"}
+        )
+        + "\n"
+        + json.dumps(
+            {"qid": "q2", "query": "zzzz", "relevant": ["none"], "split": "dev"}
+        )
+        + "\n"
+        + json.dumps(
+            {"qid": "q3", "query": "banjir", "relevant": [first], "split": "test"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    status, out, _ = run(
+        capsys,
+        "eval",
+        "--index",
+        str(built),
+        "--queries",
+        str(queries),
+        "--split",
+        "dev",
+        "--json",
+        "--ranks",
+    )
+    assert status == EXIT_OK
+    report = json.loads(out)
+    assert report["queries"] == 2
+    assert report["mrr@10"] == 0.5
+    assert report["ranks"] == {"q1": 1, "q2": None}
+    status, out, _ = run(
+        capsys, "eval", "--index", str(built), "--queries", str(queries), "--ranks"
+    )
+    assert status == EXIT_OK
+    assert "q2\t-" in out
+    assert "3 queries  MRR@10 0.6667" in out
+
+
+def test_eval_bad_queries_file_is_one_error_line(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"query": "banjir"}\n', encoding="utf-8")
+    status, _, err = run(
+        capsys, "eval", "--index", str(built), "--queries", str(queries)
+    )
+    assert status == EXIT_ERROR
+    assert_one_error_line(err)
+    assert "queries.jsonl:1" in err
