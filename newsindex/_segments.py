@@ -544,7 +544,7 @@ class SegmentData:
 
     def article(self, docnum: int) -> Article:
         """Return the stored :class:`Article` of ``docnum``."""
-        return Article.from_dict(self.stored(docnum))
+        return Article._from_stored(self.stored(docnum))
 
     def docnums_for_id(self, article_id: str) -> list[int]:
         """Live document numbers whose id is ``article_id``."""

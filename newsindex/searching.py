@@ -274,9 +274,14 @@ class _Scorer:
         return norm
 
     def alternative(
-        self, si: int, seg: SegmentData, alt: tuple[str, ...], out: np.ndarray
-    ) -> None:
-        """Add the weighted, normalised frequency of ``alt`` to ``out``."""
+        self, si: int, seg: SegmentData, alt: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, weighted normalised frequency) of ``alt`` in ``seg``.
+
+        The documents are sorted; BM25F sums the fields' contributions
+        before saturating them.
+        """
+        parts = []
         for field in TEXT_FIELDS:
             if len(alt) == 1:
                 postings = self.gathered.terms.get((si, field, alt[0]))
@@ -288,31 +293,47 @@ class _Scorer:
                 if found is None:
                     continue
                 ids, tfs = found
-            out[ids] += self.field_weight[field] * tfs / self._norm(seg, field, ids)
+            parts.append(
+                (ids, self.field_weight[field] * tfs / self._norm(seg, field, ids))
+            )
+        if not parts:
+            return _NO_IDS, _NO_VALUES
+        if len(parts) == 1:
+            return parts[0][0].astype(np.int64), parts[0][1]
+        dense = np.zeros(seg.doc_count_all)
+        for ids, values in parts:
+            dense[ids] += values
+        ids = np.flatnonzero(dense)
+        return ids, dense[ids]
 
     def clause(
         self, si: int, seg: SegmentData, clause: Clause
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(score, matched mask) of one clause over the segment's documents."""
-        n = seg.doc_count_all
+        """(documents, score) of one clause; documents sorted and unique."""
         k1 = self.ranking.k1
-        score = np.zeros(n)
-        matched = np.zeros(n, dtype=bool)
+        found = []
         for alt in clause.alternatives:
-            tf = np.zeros(n)
-            self.alternative(si, seg, alt, tf)
-            hit = tf > 0
-            score[hit] += self.idf(alt) * tf[hit] * (k1 + 1.0) / (tf[hit] + k1)
-            matched |= hit
-        return score, matched
+            ids, tf = self.alternative(si, seg, alt)
+            if len(ids):
+                found.append((ids, self.idf(alt) * tf * (k1 + 1.0) / (tf + k1)))
+        if not found:
+            return _NO_IDS, _NO_VALUES
+        if len(found) == 1:
+            return found[0]
+        dense = np.zeros(seg.doc_count_all)
+        for ids, values in found:
+            dense[ids] += values
+        ids = np.unique(np.concatenate([ids for ids, _ in found]))
+        return ids, dense[ids]
 
     def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
-        mask = np.zeros(seg.doc_count_all, dtype=bool)
-        for alt in clause.alternatives:
-            tf = np.zeros(seg.doc_count_all)
-            self.alternative(si, seg, alt, tf)
-            mask |= tf > 0
-        return mask
+        """Documents of ``seg`` that match ``clause`` (to exclude)."""
+        found = [self.alternative(si, seg, alt)[0] for alt in clause.alternatives]
+        return np.concatenate(found) if found else _NO_IDS
+
+
+_NO_IDS = np.empty(0, dtype=np.int64)
+_NO_VALUES = np.empty(0, dtype=np.float64)
 
 
 def _filter_mask(seg: SegmentData, filters: _Filters) -> np.ndarray:
@@ -359,13 +380,15 @@ def _candidates(
         total = np.zeros(n)
         matched = np.zeros(n, dtype=np.int32)
         for clause in parsed.positive:
-            score, hit = scorer.clause(si, seg, clause)
-            total += score
-            matched += hit
+            ids, score = scorer.clause(si, seg, clause)
+            total[ids] += score
+            matched[ids] += 1
             if clause.required:
-                allowed &= hit
+                required = np.zeros(n, dtype=bool)
+                required[ids] = True
+                allowed &= required
         for clause in parsed.negative:
-            allowed &= ~scorer.excluded(si, seg, clause)
+            allowed[scorer.excluded(si, seg, clause)] = False
         ids = np.flatnonzero(allowed & (matched > 0))
         if not len(ids):
             continue
