@@ -1,160 +1,203 @@
-"""Build time of newsindex against a plain Whoosh index, in the same run.
+"""Build cost of newsindex and of the baselines, in the same run.
 
-Each build runs in a fresh subprocess (cold caches, its own peak memory):
+Every engine of :mod:`bench.baselines` indexes the same 25,420 articles
+(CLICK-ID and IndoSum, titles and bodies; see
+:func:`bench.common.build_articles`). Each build runs in a fresh subprocess
+(cold caches, its own memory): the articles are read first, then the clock
+runs from creating the index to its last commit. Reported per run: seconds,
+articles/s, MB of text/s, index size on disk, and peak resident memory: the
+process's own ``ru_maxrss``, its largest worker's, and the sampled peak of
+the whole process tree (what a multi-process build needs at once). The
+articles held in memory (about 80 MB) count in every engine's figure.
 
-* ``whoosh``: Whoosh with its StandardAnalyzer (regex tokens, lower case,
-  English stopwords; no stemming), title and body indexed and stored, the
-  other fields as ID/STORED -- the floor cost of Whoosh itself;
-* ``newsindex``: ``NewsIndex.add_many(articles)`` with the default analyzer
-  (PySastrawi, cached), one process;
-* ``newsindex-jobs``: the same with ``jobs`` worker processes.
+``whoosh-sastrawi-naive`` stems every token anew, so a full build would take
+many minutes: it is timed on an evenly spaced subset (``--naive-subset``
+articles) and its seconds are extrapolated linearly by text size, marked as
+such; its index size and memory are the subset's.
 
-Usage: ``python -m bench.build [--corpus clickid] [--repeat 3] [--jobs 2]``.
-Prints one JSON object: raw seconds per run, medians, ratios to the median
-Whoosh build, index sizes and peak RSS.
+The engines run interleaved, ``--repeat`` times each; the report gives the
+median of each figure and its ratio to the median plain Whoosh build.
+
+Usage: ``python -m bench.build [--repeat 3] [--engines a,b] [--jobs N]``;
+``--keep DIR`` leaves each engine's last index in ``DIR/<engine>`` (the
+latency benchmark searches them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import statistics
-import subprocess
+import os
+import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, articles, data_dir
+from bench.baselines import get_engine
+from bench.common import (
+    build_articles,
+    data_dir,
+    dir_bytes,
+    median,
+    peak_rss_mb,
+    ratio,
+    run_measured,
+    text_bytes,
+)
+
+#: The engines built by default, the baseline of the ratios first.
+ENGINES = (
+    "whoosh",
+    "newsindex",
+    "newsindex-parallel",
+    "whoosh-sastrawi-naive",
+    "tantivy",
+    "tantivy-stemmed",
+    "bm25s-stemmed",
+)
+#: Engines timed on a subset and extrapolated.
+SUBSET_ENGINES = frozenset({"whoosh-sastrawi-naive"})
+BASELINE = "whoosh"
+FIGURES = (
+    "seconds",
+    "articles_per_s",
+    "text_mb_per_s",
+    "index_mb",
+    "peak_rss_mb",
+    "tree_peak_rss_mb",
+    "harness_rss_mb",
+)
 
 
-def _build_whoosh(corpus: str, target: Path) -> None:
-    from whoosh import fields, index
-    from whoosh.analysis import StandardAnalyzer
-
-    docs = articles(corpus)
+def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
+    """Build one index here and print its figures (runs in the subprocess)."""
+    engine = get_engine(name, jobs)
+    full = build_articles()
+    docs = build_articles(subset) if subset else full
+    # What the harness holds before the build (interpreter, imports, the
+    # articles): part of every engine's peak.
+    before = peak_rss_mb()["self_mb"]
     started = time.perf_counter()
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(stored=True, analyzer=StandardAnalyzer()),
-        body=fields.TEXT(stored=True, analyzer=StandardAnalyzer()),
-        source=fields.ID(stored=True),
-        category=fields.ID(stored=True),
-        url=fields.STORED(),
-    )
-    ix = index.create_in(str(target), schema)
-    writer = ix.writer(limitmb=256)
-    for a in docs:
-        writer.add_document(
-            id=a.id,
-            title=a.title,
-            body=a.body,
-            source=a.source,
-            category=a.category,
-            url=a.url,
-        )
-    writer.commit()
-    _report(started, len(docs), docs, target)
-
-
-def _build_newsindex(corpus: str, target: Path, jobs: int) -> None:
-    from newsindex import NewsIndex
-
-    docs = articles(corpus)
-    started = time.perf_counter()
-    index = NewsIndex.create(target)
-    index.add_many(docs, jobs=jobs)
-    assert index.count() == len({a.id for a in docs})
-    _report(started, len(docs), docs, target)
-
-
-def _report(started: float, count: int, docs: list[Any], target: Path) -> None:
+    engine.build(docs, target)
     seconds = time.perf_counter() - started
-    megabytes = sum(len(a.title) + len(a.body) for a in docs) / 1e6
-    size = sum(p.stat().st_size for p in target.iterdir() if p.is_file())
-    rss = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
-    print(
-        json.dumps(
-            {
-                "seconds": seconds,
-                "articles": count,
-                "articles_per_s": count / seconds,
-                "text_mb_per_s": megabytes / seconds,
-                "index_mb": size / 1e6,
-                "peak_rss_mb": rss / 1024,
-            }
+    rss = peak_rss_mb()
+    size = dir_bytes(target)
+    nbytes = text_bytes(docs)
+    report: dict[str, Any] = {
+        "engine": name,
+        "articles": len(docs),
+        "text_mb": round(nbytes / 1e6, 2),
+        "seconds": seconds,
+        "articles_per_s": len(docs) / seconds,
+        "text_mb_per_s": nbytes / 1e6 / seconds,
+        "index_mb": size / 1e6,
+        "peak_rss_mb": rss["self_mb"],
+        "children_peak_rss_mb": rss["children_mb"],
+        "harness_rss_mb": before,
+        "corpus_articles": len(full),
+        "corpus_text_mb": round(text_bytes(full) / 1e6, 2),
+    }
+    if subset:
+        scale = text_bytes(full) / nbytes
+        report.update(
+            extrapolated=True,
+            measured_seconds=seconds,
+            seconds=seconds * scale,
+            # A small index's fixed overhead does not scale: no estimate.
+            index_mb=None,
+            subset_index_mb=size / 1e6,
         )
-    )
+    print(json.dumps(report))
 
 
-def run_one(kind: str, corpus: str, jobs: int) -> dict[str, Any]:
-    """Build once in a subprocess and return its report."""
+def run_one(name: str, jobs: int, subset: int | None, keep: Path | None) -> dict:
+    """Build once in a subprocess; return its figures with the tree's peak RSS."""
     with tempfile.TemporaryDirectory(prefix="nxbench-") as tmp:
         target = Path(tmp) / "index"
         target.mkdir()
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.build",
-                "--one",
-                kind,
-                "--corpus",
-                corpus,
-                "--jobs",
-                str(jobs),
-                "--target",
-                str(target),
-            ],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        args = ["bench.build", "--one", name, "--jobs", str(jobs)]
+        args += ["--target", str(target)]
+        if subset:
+            args += ["--subset", str(subset)]
+        report, tree_peak = run_measured(args)
+        report["tree_peak_rss_mb"] = tree_peak
+        if keep is not None:
+            shutil.rmtree(keep / name, ignore_errors=True)
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(target), keep / name)
+    return report
 
 
-def compare(corpus: str, repeat: int, jobs: int) -> dict[str, Any]:
-    """Interleaved repeated builds of every kind, with medians and ratios."""
-    kinds = {"whoosh": 1, "newsindex": 1, f"newsindex-jobs{jobs}": jobs}
-    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
-    for _ in range(repeat):
-        for kind, n in kinds.items():
-            base = kind.split("-")[0]
-            runs[kind].append(run_one(base, corpus, n))
-            print(f"{kind}: {runs[kind][-1]['seconds']:.1f} s", file=sys.stderr)
-    medians = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+def compare(
+    engines: tuple[str, ...],
+    repeat: int,
+    jobs: int,
+    naive_subset: int,
+    keep: Path | None = None,
+) -> dict[str, Any]:
+    """Interleaved repeated builds of every engine, with medians and ratios."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
+    for round_ in range(repeat):
+        for name in engines:
+            subset = naive_subset if name in SUBSET_ENGINES else None
+            last = round_ == repeat - 1
+            report = run_one(name, jobs, subset, keep if last else None)
+            runs[name].append(report)
+            print(
+                f"build {name}: {report['seconds']:.1f} s"
+                + (" (extrapolated)" if subset else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+    medians = {
+        name: {
+            f: round(median(values), 3) if None not in values else None
+            for f in FIGURES
+            for values in [[r[f] for r in rs]]
+        }
+        for name, rs in runs.items()
+    }
+    base = medians.get(BASELINE, {}).get("seconds", 0.0)
+    tantivy = medians.get("tantivy", {}).get("seconds", 0.0)
+    first = runs[engines[0]][0]
     return {
-        "corpus": corpus,
+        "articles": first["corpus_articles"],
+        "text_mb": first["corpus_text_mb"],
         "repeat": repeat,
+        "jobs": jobs,
+        "naive_subset": naive_subset,
+        "baseline": BASELINE,
         "runs": runs,
-        "median_seconds": {k: round(v, 2) for k, v in medians.items()},
-        "ratio_to_whoosh": {
-            k: round(v / medians["whoosh"], 3) for k, v in medians.items()
+        "median": medians,
+        "seconds_ratio_to_whoosh": {
+            name: ratio(m["seconds"], base) for name, m in medians.items()
+        },
+        "seconds_ratio_to_tantivy": {
+            name: ratio(m["seconds"], tantivy) for name, m in medians.items()
         },
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="clickid")
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--naive-subset", type=int, default=1000)
+    parser.add_argument("--keep", type=Path, help="keep the last indexes here")
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--subset", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     data_dir()
-    if args.one == "whoosh":
-        _build_whoosh(args.corpus, Path(args.target))
-    elif args.one == "newsindex":
-        _build_newsindex(args.corpus, Path(args.target), args.jobs)
-    else:
-        print(json.dumps(compare(args.corpus, args.repeat, args.jobs), indent=1))
+    if args.one:
+        build_once(args.one, args.target, args.jobs, args.subset)
+        return
+    engines = tuple(args.engines.split(","))
+    report = compare(engines, args.repeat, args.jobs, args.naive_subset, args.keep)
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

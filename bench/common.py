@@ -13,6 +13,8 @@ import random
 import re
 import statistics
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,3 +148,168 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
         "p99_ms": round(at(0.99), 2),
         "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
     }
+
+
+# -- the build corpus ------------------------------------------------------------
+
+#: The corpora of the build and latency benchmarks (25,420 articles).
+BUILD_CORPORA = ("clickid", "indosum")
+
+
+def build_articles(limit: int | None = None) -> list[Article]:
+    """CLICK-ID then IndoSum articles, titles included (as a news site has them).
+
+    ``limit`` keeps an evenly spaced sample (every n-th article), so that a
+    subset has the same mix of publishers and lengths as the whole.
+    """
+    docs = [a for corpus in BUILD_CORPORA for a in articles(corpus)]
+    if limit is not None and limit < len(docs):
+        step = len(docs) / limit
+        docs = [docs[int(i * step)] for i in range(limit)]
+    return docs
+
+
+def text_bytes(docs: list[Article]) -> int:
+    """UTF-8 bytes of the titles and bodies."""
+    return sum(len(a.title.encode()) + len(a.body.encode()) for a in docs)
+
+
+# -- measuring -------------------------------------------------------------------
+
+
+def dir_bytes(path: Path) -> int:
+    """Total size of the files under ``path``."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def peak_rss_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest waited child."""
+    import resource
+
+    return {
+        "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
+def run_measured(
+    args: list[str], *, interval: float = 0.1
+) -> tuple[dict[str, Any], float]:
+    """Run ``python -m <args>`` in a subprocess; return its JSON and tree peak RSS.
+
+    The subprocess prints one JSON object as its last line of output. While
+    it runs, this process samples the resident memory of the whole process
+    tree (the child and any workers it starts) every ``interval`` seconds:
+    ``ru_maxrss`` gives each process's own peak, but only the sum says what
+    a multi-process build needs at once. Raises ``RuntimeError`` with the
+    child's error output when it fails.
+    """
+    import subprocess
+
+    import psutil
+
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as out,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as err,
+    ):
+        child = subprocess.Popen(
+            [sys.executable, "-m", *args], cwd=REPO, stdout=out, stderr=err, text=True
+        )
+        peak = 0
+        watched = psutil.Process(child.pid)
+        while child.poll() is None:
+            total = 0
+            try:
+                for proc in (watched, *watched.children(recursive=True)):
+                    total += proc.memory_info().rss
+            except psutil.Error:
+                pass  # a process ended between listing and reading it
+            peak = max(peak, total)
+            time.sleep(interval)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            raise RuntimeError(
+                f"`python -m {' '.join(args)}` failed ({child.returncode}):\n"
+                + err.read()[-4000:]
+            )
+        lines = out.read().strip().splitlines()
+    return json.loads(lines[-1]), peak / 2**20
+
+
+def median(values: list[float]) -> float:
+    """The median (of an odd or even number of runs)."""
+    return statistics.median(values)
+
+
+def ratio(value: float, base: float) -> float | None:
+    """``value / base``, rounded, or ``None`` when there is no base."""
+    return round(value / base, 3) if base else None
+
+
+# -- provenance ------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    """Every installed distribution and its version (the environment of the run)."""
+    from importlib import metadata
+
+    found = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found[name.lower()] = dist.version
+    return dict(sorted(found.items()))
+
+
+def machine() -> dict[str, Any]:
+    """What the run ran on: CPU, memory, Python, and the repository's commit."""
+    import platform
+    import subprocess
+
+    import psutil
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "newsindex"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "commit": commit,
+        "library_modified": bool(dirty),
+    }
+
+
+# -- results ---------------------------------------------------------------------
+
+RESULTS = REPO / "bench" / "results"
+_NUMBER_LIST = re.compile(r"\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]")
+
+
+def dump_json(report: Any, path: Path) -> None:
+    """Write ``report`` indented, but lists of numbers on one line each."""
+    text = json.dumps(report, indent=1, ensure_ascii=False)
+    text = _NUMBER_LIST.sub(
+        lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+        text,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")

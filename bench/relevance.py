@@ -1,22 +1,29 @@
-"""Relevance of newsindex and of a plain Whoosh + PySastrawi baseline.
+"""Relevance of newsindex and of every baseline, on the same queries.
 
 For each query set of ``../shared/data`` (body-only indexes, as the data
-README prescribes), reports MRR@10, Recall@10 and Recall@100 on the
-development split (used for tuning) and the test split (reported only):
+README prescribes), reports MRR@10, Recall@10 and Recall@100 on the tuning
+split and on the test split, separately:
 
-* CLICK-ID: a publisher's headline finds its article (first ``--limit``
-  queries of each split);
-* IndoSum: a truncated lower-case headline slug finds its article;
-* FacQA: a question finds its passage (``valid`` is the tuning split);
-* short: 2-4 word keyword queries made from CLICK-ID and IndoSum headlines
-  whose words the article writes in another form (see
+* ``clickid``: a publisher's headline finds its article (the first
+  ``--limit`` queries of each split; ``dev`` is the tuning split);
+* ``indosum``: a truncated lower-case headline slug finds its article;
+* ``facqa``: a question finds its passage (``valid`` is the tuning split);
+* ``clickid-short``, ``indosum-short``: 2-4 word keyword queries made from
+  headlines whose words the article writes in another form (see
   :func:`bench.common.short_queries`).
 
-The baseline is what a quick project builds: Whoosh's BM25F over the body,
-a regex tokenizer, lower case, the Tala stopword list and PySastrawi
-stemming (cached), the query's words OR-ed.
+Every engine of :mod:`bench.baselines` indexes the same articles and runs the
+same query texts, top 100; the test splits are for reporting only. Against
+each baseline the report gives newsindex's difference in reciprocal rank
+(cut at 10) with a paired bootstrap 95% interval, so that a difference can
+be told from noise. ``whoosh-sastrawi`` stands for the naive build too: with
+or without a cache the terms, hence the rankings, are the same.
 
-Usage: ``python -m bench.relevance [--limit 2000] [--sets clickid,indosum,...]``.
+The indexes are built and searched in subprocesses, ``--workers`` at a time
+(relevance does not depend on timing, so they may share the cores).
+
+Usage: ``python -m bench.relevance [--limit 1000] [--sets clickid,indosum,facqa]
+[--engines a,b] [--workers 2]``.
 """
 
 from __future__ import annotations
@@ -25,14 +32,34 @@ import argparse
 import json
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from bench.baselines import Searcher, analyzer, get_engine
 from bench.common import DEV_SPLIT, articles, data_dir, queries, short_queries
-from newsindex import NewsIndex
-from newsindex.evaluation import DEPTH, Evaluation, JudgedQuery, evaluate
+from newsindex.evaluation import DEPTH, Evaluation, JudgedQuery
 
 TEST_SPLIT = {"clickid": "test", "indosum": "test", "facqa": "test"}
+ENGINES = (
+    "newsindex",
+    "whoosh",
+    "whoosh-sastrawi",
+    "tantivy",
+    "tantivy-stemmed",
+    "bm25s-stemmed",
+)
+#: Engines built and searched in one subprocess (they share the analyzer's
+#: cache, so the text is stemmed once for both stemmed baselines).
+GROUPS = (
+    ("whoosh",),
+    ("whoosh-sastrawi",),
+    ("newsindex",),
+    ("tantivy", "tantivy-stemmed", "bm25s-stemmed"),
+)
+CORPORA = ("clickid", "indosum", "facqa")
 
 
 def judged(records: list[dict[str, Any]]) -> list[JudgedQuery]:
@@ -42,134 +69,153 @@ def judged(records: list[dict[str, Any]]) -> list[JudgedQuery]:
     ]
 
 
-def _whoosh_stemming_filter() -> Any:
-    """A Whoosh filter stemming with cached PySastrawi (module-level: Whoosh
-    pickles analyzers into its index)."""
-    from whoosh.analysis import Filter
-
-    global _StemFilter
-    if _StemFilter is None:
-        from newsindex.stemmers import SastrawiStemmer
-
-        stemmer = SastrawiStemmer()
-        cache: dict[str, str] = {}
-
-        class StemFilter(Filter):  # type: ignore[misc]
-            def __call__(self, tokens: Any) -> Any:
-                for token in tokens:
-                    word = token.text
-                    stem = cache.get(word)
-                    if stem is None:
-                        stem = cache[word] = stemmer.stem(word)
-                    token.text = stem
-                    yield token
-
-        StemFilter.__qualname__ = StemFilter.__name__ = "_StemFilterClass"
-        globals()["_StemFilterClass"] = StemFilter
-        _StemFilter = StemFilter
-    return _StemFilter()
-
-
-_StemFilter: Any = None
-
-
-class WhooshBaseline:
-    """Plain Whoosh: BM25F, Tala stopwords, cached PySastrawi, OR query."""
-
-    def __init__(self, folder: Path, corpus: str) -> None:
-        from whoosh import fields, index
-        from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
-
-        stops = (
-            (data_dir() / "stopwords" / "tala_2003_masdevid.txt").read_text().split()
-        )
-        self.analyzer = (
-            RegexTokenizer()
-            | LowercaseFilter()
-            | StopFilter(stoplist=stops, minsize=1)
-            | _whoosh_stemming_filter()
-        )
-        schema = fields.Schema(
-            id=fields.ID(stored=True, unique=True),
-            body=fields.TEXT(analyzer=self.analyzer),
-        )
-        self.index = index.create_in(str(folder), schema)
-        writer = self.index.writer(limitmb=256)
-        for article in articles(corpus, titles=False):
-            writer.add_document(id=article.id, body=article.body)
-        writer.commit()
-
-    def evaluate(self, queries: list[JudgedQuery]) -> Evaluation:
-        from whoosh import query as Q
-        from whoosh import scoring
-
-        ranks = []
-        with self.index.searcher(weighting=scoring.BM25F()) as searcher:
-            for q in queries:
-                terms = list(dict.fromkeys(t.text for t in self.analyzer(q.query)))
-                hits = searcher.search(
-                    Q.Or([Q.Term("body", t) for t in terms]), limit=DEPTH
-                )
-                ids = [hit["id"] for hit in hits]
-                rank = next((i + 1 for i, d in enumerate(ids) if d in q.relevant), None)
-                ranks.append((q.qid, rank))
-        n = len(ranks)
-        found = [r for _, r in ranks if r is not None]
-        return Evaluation(
-            n,
-            sum(1 / r for r in found if r <= 10) / n,
-            sum(1 for r in found if r <= 10) / n,
-            len(found) / n,
-            tuple(ranks),
-            0.0,
-        )
-
-
-def query_sets(
-    corpus: str, limit: int | None, analyzer: Any
-) -> dict[str, list[JudgedQuery]]:
+def query_sets(corpus: str, limit: int | None) -> dict[str, list[JudgedQuery]]:
+    """The query sets of one corpus, keyed ``<set>/<split>``."""
     dev, test = DEV_SPLIT[corpus], TEST_SPLIT[corpus]
     sets = {
         f"{corpus}/{dev}": judged(queries(corpus, dev, limit)),
         f"{corpus}/{test}": judged(queries(corpus, test, limit)),
     }
     if corpus in ("clickid", "indosum"):
-        sets[f"{corpus}-short/dev"] = judged(
-            short_queries(corpus, "dev", 1000, analyzer)
-        )
-        sets[f"{corpus}-short/test"] = judged(
-            short_queries(corpus, "test", 1000, analyzer)
-        )
+        for split in ("dev", "test"):
+            sets[f"{corpus}-short/{split}"] = judged(
+                short_queries(corpus, split, 1000, analyzer())
+            )
     return sets
+
+
+def evaluate(searcher: Searcher, qs: list[JudgedQuery]) -> Evaluation:
+    """Search every query, top :data:`DEPTH`, and score the rankings."""
+    import time
+
+    ranks: list[tuple[str, int | None]] = []
+    started = time.perf_counter()
+    for q in qs:
+        ids = searcher.search(q.query, DEPTH)
+        rank = next((i + 1 for i, d in enumerate(ids) if d in q.relevant), None)
+        ranks.append((q.qid, rank))
+    seconds = time.perf_counter() - started
+    n = len(ranks) or 1
+    found = [r for _, r in ranks if r is not None]
+    return Evaluation(
+        len(ranks),
+        sum(1 / r for r in found if r <= 10) / n,
+        sum(1 for r in found if r <= 10) / n,
+        len(found) / n,
+        tuple(ranks),
+        seconds,
+    )
+
+
+def run_group(names: tuple[str, ...], corpus: str, limit: int | None) -> None:
+    """Build and evaluate engines on one corpus; print JSON (in the subprocess)."""
+    docs = articles(corpus, titles=False)
+    sets = query_sets(corpus, limit)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="nxbench-") as tmp:
+        for name in names:
+            engine = get_engine(name, jobs=1)
+            folder = Path(tmp) / name
+            folder.mkdir()
+            engine.build(docs, folder)
+            searcher = engine.open(folder)
+            out[name] = {}
+            for set_name, qs in sets.items():
+                result = evaluate(searcher, qs)
+                row = result.to_dict()
+                # Reciprocal ranks cut at 10, for the paired comparison.
+                row["rr10"] = [
+                    round(1 / r, 4) if r and r <= 10 else 0 for _, r in result.ranks
+                ]
+                out[name][set_name] = row
+            searcher.close()
+    print(json.dumps(out))
+
+
+def _paired(ours: list[float], theirs: list[float], seed: int = 11) -> dict:
+    """Mean difference of reciprocal ranks with a paired bootstrap 95% interval."""
+    diff = np.asarray(ours) - np.asarray(theirs)
+    rng = np.random.default_rng(seed)
+    means = rng.choice(diff, size=(2000, len(diff))).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {
+        "mrr10_diff": round(float(diff.mean()), 4),
+        "ci95": [round(float(low), 4), round(float(high), 4)],
+    }
+
+
+def compare(
+    engines: tuple[str, ...],
+    corpora: tuple[str, ...],
+    limit: int | None,
+    workers: int,
+) -> dict[str, Any]:
+    """Every engine on every query set; metrics, and newsindex against each."""
+    from bench.common import run_measured
+
+    tasks = []
+    for corpus in corpora:
+        for group in GROUPS:
+            names = tuple(n for n in group if n in engines)
+            if names:
+                tasks.append((names, corpus))
+    # Longest first: CLICK-ID's Whoosh indexes dominate.
+    order = {"clickid": 0, "indosum": 1, "facqa": 2}
+    tasks.sort(key=lambda t: (order.get(t[1], 3), t[0][0] != "whoosh"))
+
+    def run(task: tuple[tuple[str, ...], str]) -> dict[str, Any]:
+        names, corpus = task
+        args = ["bench.relevance", "--one", ",".join(names), "--sets", corpus]
+        if limit:
+            args += ["--limit", str(limit)]
+        report, _ = run_measured(args)
+        print(f"relevance {corpus}: {', '.join(names)} done", file=sys.stderr)
+        return report
+
+    metrics: dict[str, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for report in pool.map(run, tasks):
+            for name, sets in report.items():
+                for set_name, row in sets.items():
+                    metrics.setdefault(set_name, {})[name] = row
+    paired: dict[str, Any] = {}
+    for set_name, rows in metrics.items():
+        if "newsindex" not in rows:
+            continue
+        paired[set_name] = {
+            name: _paired(rows["newsindex"]["rr10"], row["rr10"])
+            for name, row in rows.items()
+            if name != "newsindex"
+        }
+    for rows in metrics.values():
+        for row in rows.values():
+            del row["rr10"]
+    ordered = dict(sorted(metrics.items()))
+    return {
+        "limit_clickid": limit,
+        "depth": DEPTH,
+        "sets": ordered,
+        "newsindex_vs": dict(sorted(paired.items())),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--limit", type=int, default=2000, help="queries per CLICK-ID split"
+        "--limit", type=int, default=1000, help="queries per CLICK-ID split"
     )
-    parser.add_argument("--sets", default="facqa,indosum,clickid")
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--sets", default=",".join(CORPORA))
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data_dir()
-    report: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="nxbench-") as tmp:
-        for corpus in args.sets.split(","):
-            folder = Path(tmp) / corpus
-            index = NewsIndex.create(folder / "newsindex")
-            index.add_many(articles(corpus, titles=False), jobs=2)
-            baseline = None
-            if not args.no_baseline:
-                (folder / "whoosh").mkdir()
-                baseline = WhooshBaseline(folder / "whoosh", corpus)
-            limit = args.limit if corpus == "clickid" else None
-            for name, qs in query_sets(corpus, limit, index.analyzer).items():
-                row = {"newsindex": evaluate(index, qs).to_dict()}
-                if baseline is not None:
-                    row["whoosh+sastrawi"] = baseline.evaluate(qs).to_dict()
-                report[name] = row
-                print(name, json.dumps(row), file=sys.stderr)
-            index.close()
+    corpora = tuple(args.sets.split(","))
+    if args.one:
+        limit = args.limit if corpora[0] == "clickid" else None
+        run_group(tuple(args.one.split(",")), corpora[0], limit)
+        return
+    report = compare(tuple(args.engines.split(",")), corpora, args.limit, args.workers)
     print(json.dumps(report, indent=1))
 
 

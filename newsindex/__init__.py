@@ -8,6 +8,7 @@ and highlighted, HTML-safe snippets. Everything public is exported here.
 from newsindex._version import __version__
 from newsindex.analysis import Analyzer, Token
 from newsindex.article import Article
+from newsindex.checking import CheckReport
 from newsindex.errors import (
     AnalyzerMismatchError,
     ArticleError,
@@ -23,7 +24,7 @@ from newsindex.errors import (
     WriterClosedError,
 )
 from newsindex.highlighting import Snippet
-from newsindex.index import IndexStats, NewsIndex
+from newsindex.index import IndexStats, NewsIndex, swap_index
 from newsindex.inputs import IngestReport, Problem, ingest, iter_records
 from newsindex.results import Hit, SearchResults
 from newsindex.searching import Ranking
@@ -35,6 +36,7 @@ __all__ = [
     "AnalyzerMismatchError",
     "Article",
     "ArticleError",
+    "CheckReport",
     "CorruptIndexError",
     "Hit",
     "IndexClosedError",
@@ -63,4 +65,5 @@ __all__ = [
     "__version__",
     "ingest",
     "iter_records",
+    "swap_index",
 ]

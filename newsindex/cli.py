@@ -8,6 +8,8 @@
                      [--sort relevance|newest]
     newsindex stats  [--index DIR] [--json]
     newsindex eval   [--index DIR] --queries FILE [--split NAME] [--ranks] [--json]
+    newsindex check  [--index DIR] [--json]
+    newsindex swap   [--index LINK] NEW
 
 Without ``--index``, the index lives in :func:`default_index_path`.
 
@@ -43,14 +45,16 @@ from typing import Final, TextIO
 
 from newsindex._version import __version__
 from newsindex.analysis import Analyzer
+from newsindex.checking import check_index
 from newsindex.errors import (
     AnalyzerMismatchError,
+    CorruptIndexError,
     IndexNotFoundError,
     InputError,
     NewsIndexError,
 )
 from newsindex.evaluation import evaluate, read_queries
-from newsindex.index import IndexStats, NewsIndex
+from newsindex.index import IndexStats, NewsIndex, swap_index
 from newsindex.inputs import IngestReport, ingest
 from newsindex.results import Hit, SearchResults
 
@@ -183,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_search_command,
         _add_stats_command,
         _add_eval_command,
+        _add_check_command,
+        _add_swap_command,
     ):
         add(commands, common)
     return parser
@@ -344,6 +350,40 @@ def _add_eval_command(
         "--json", action="store_true", help="print one JSON object instead of text"
     )
     sub.set_defaults(run=_run_eval)
+
+
+def _add_check_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    sub = _subparser(
+        commands,
+        "check",
+        "verify an index: open every segment, read every article and posting "
+        "list; exit status 1 if anything is damaged",
+        common,
+    )
+    sub.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text"
+    )
+    sub.set_defaults(run=_run_check)
+
+
+def _add_swap_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    sub = _subparser(
+        commands,
+        "swap",
+        "check the index in NEW, then point the symbolic link --index at it "
+        "atomically (searchers follow on their next search)",
+        common,
+    )
+    sub.add_argument(
+        "new", type=Path, metavar="NEW", help="directory of the replacement index"
+    )
+    sub.set_defaults(run=_run_swap)
 
 
 # -- main ----------------------------------------------------------------------
@@ -603,6 +643,45 @@ def _run_eval(args: argparse.Namespace) -> int:
         f"Recall@10 {result.recall10:.4f}  Recall@100 {result.recall100:.4f}  "
         f"({result.seconds:.1f} s)"
     )
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    path = _index_path(args)
+    if not path.is_dir():
+        raise IndexNotFoundError(f"no newsindex index at {path}")
+    report = check_index(path)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif report.ok:
+        print(
+            f"ok: {report.articles} articles in {report.segments} segments "
+            f"(generation {report.generation}) at {report.path}"
+        )
+    else:
+        for problem in report.problems:
+            print(f"problem: {_clean(problem)}")
+        print(
+            f"{len(report.problems)} problems in the index at {report.path}; "
+            "rebuild it from the source files (see the README, 'Restoring service')"
+        )
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _run_swap(args: argparse.Namespace) -> int:
+    link = _index_path(args)
+    report = check_index(args.new)
+    if not report.ok:
+        raise CorruptIndexError(
+            f"not swapping in {args.new}: {report.problems[0]}"
+            + (
+                f" (and {len(report.problems) - 1} more)"
+                if len(report.problems) > 1
+                else ""
+            )
+        )
+    swap_index(link, args.new)
+    print(f"{link} -> {args.new.resolve()} ({report.articles} articles)")
     return EXIT_OK
 
 

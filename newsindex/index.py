@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -18,6 +19,7 @@ from whoosh.index import TOC
 from newsindex._segments import SegmentData
 from newsindex.analysis import Analyzer
 from newsindex.article import Article
+from newsindex.checking import CheckReport, check_index
 from newsindex.errors import (
     CorruptIndexError,
     IndexClosedError,
@@ -29,7 +31,7 @@ from newsindex.schema import INDEX_NAME, MANIFEST_NAME, NO_DATE, Manifest, build
 from newsindex.searching import Ranking, Snapshot, search
 from newsindex.writing import IndexWriter, WriteSummary
 
-__all__ = ["IndexStats", "NewsIndex"]
+__all__ = ["IndexStats", "NewsIndex", "swap_index"]
 
 _OPEN_RETRIES = 20
 
@@ -93,7 +95,8 @@ class NewsIndex:
         self._manifest = manifest
         self._analyzer = analyzer
         self._ranking = ranking
-        self._storage = FileStorage(str(path))
+        self._real = os.path.realpath(path)
+        self._storage = FileStorage(self._real)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._closed = False
@@ -188,9 +191,16 @@ class NewsIndex:
     # -- snapshots ---------------------------------------------------------------
 
     def _current(self) -> Snapshot:
-        """The snapshot of the latest commit, reopened if it changed."""
+        """The snapshot of the latest commit, reopened if it changed.
+
+        Follows a newer commit, and a swap of the directory behind a
+        symbolic link (see :func:`swap_index`).
+        """
         if self._closed:
             raise IndexClosedError(f"the index at {self._path} was closed")
+        real = os.path.realpath(self._path)
+        if real != self._real:
+            self._follow_swap(real)
         latest = TOC._latest_generation(self._storage, INDEX_NAME)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == latest:
@@ -204,6 +214,18 @@ class NewsIndex:
                 # last reference goes.
                 self._snapshot = snapshot
             return snapshot
+
+    def _follow_swap(self, real: str) -> None:
+        """Switch to the index a swapped symbolic link now points at."""
+        with self._lock:
+            if real == self._real:
+                return
+            Manifest.read(Path(real)).analyzer(self._analyzer)
+            self._real = real
+            self._storage = FileStorage(real)
+            # Drop the old snapshot (searches still using it keep it alive);
+            # generations of two indexes are not comparable.
+            self._snapshot = None
 
     def _load(self, previous: Snapshot | None) -> Snapshot:
         reusable = {}
@@ -256,6 +278,9 @@ class NewsIndex:
             IndexLockedError: the lock stayed taken for ``timeout`` seconds.
             ValueError: ``jobs`` is not a positive integer.
         """
+        real = os.path.realpath(self._path)
+        if real != self._real:
+            self._follow_swap(real)
         return IndexWriter(self, timeout=timeout, jobs=jobs)
 
     def add(self, article: Article) -> WriteSummary:
@@ -356,6 +381,11 @@ class NewsIndex:
             snippets=snippets,
         )
 
+    def check(self) -> CheckReport:
+        """Read the whole latest commit and report any damage (see
+        :func:`newsindex.checking.check_index`); never raises for damage."""
+        return check_index(self._path)
+
     def stats(self) -> IndexStats:
         """Counts, size on disk, date range and sources of the index."""
         snapshot = self._current()
@@ -419,3 +449,30 @@ def _iso(timestamp: int | None) -> str | None:
     if timestamp is None:
         return None
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
+
+
+def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Point the symbolic link ``link`` at the index in ``target``, atomically.
+
+    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
+    and a rebuilt one can replace it with no moment without an index:
+    every :class:`NewsIndex` opened on the link switches to the new index on
+    its next search. The new index must have the same analyzer.
+
+    Raises:
+        IndexNotFoundError: ``target`` is not an index.
+        IndexExistsError: ``link`` exists and is not a symbolic link.
+    """
+    new = Path(target).resolve()
+    Manifest.read(new)
+    where = Path(link)
+    if where.exists() and not where.is_symlink():
+        raise IndexExistsError(
+            f"{where} is not a symbolic link; move it aside and serve the index "
+            "through a link to swap it atomically"
+        )
+    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    os.symlink(new, temporary, target_is_directory=True)
+    os.replace(temporary, where)

@@ -391,7 +391,7 @@ def test_every_command_and_option_has_help() -> None:
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     ]
     summaries = {a.dest: a.help for a in commands._choices_actions}
-    assert set(summaries) == {"index", "search", "stats", "eval"}
+    assert set(summaries) == {"index", "search", "stats", "eval", "check", "swap"}
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for name in summaries:
         assert f"newsindex {name}" in readme, f"README documents {name}"
