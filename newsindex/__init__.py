@@ -26,6 +26,7 @@ from newsindex.errors import (
 from newsindex.highlighting import Snippet
 from newsindex.index import IndexStats, NewsIndex, swap_index
 from newsindex.inputs import IngestReport, Problem, ingest, iter_records
+from newsindex.query import QueryLimits
 from newsindex.results import Hit, SearchResults
 from newsindex.searching import Ranking
 from newsindex.stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
@@ -53,6 +54,7 @@ __all__ = [
     "NoStemmer",
     "Problem",
     "QueryError",
+    "QueryLimits",
     "Ranking",
     "SastrawiStemmer",
     "SearchResults",

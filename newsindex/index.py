@@ -26,6 +26,7 @@ from newsindex.errors import (
     IndexExistsError,
     IndexNotFoundError,
 )
+from newsindex.query import QueryLimits
 from newsindex.results import SearchResults
 from newsindex.schema import INDEX_NAME, MANIFEST_NAME, NO_DATE, Manifest, build_schema
 from newsindex.searching import Ranking, Snapshot, search
@@ -86,15 +87,22 @@ class NewsIndex:
         analyzer: the analyzer; when opening, it must equal the one the
             index was built with (default: the recorded one).
         ranking: ranking constants (default: the tuned ones).
+        limits: bounds on the cost of a query (default: :class:`QueryLimits`).
     """
 
     def __init__(
-        self, path: Path, manifest: Manifest, analyzer: Analyzer, ranking: Ranking
+        self,
+        path: Path,
+        manifest: Manifest,
+        analyzer: Analyzer,
+        ranking: Ranking | None,
+        limits: QueryLimits | None,
     ) -> None:
         self._path = path
         self._manifest = manifest
         self._analyzer = analyzer
-        self._ranking = ranking
+        self._ranking = ranking or Ranking()
+        self._limits = limits or QueryLimits()
         self._real = os.path.realpath(path)
         self._storage = FileStorage(self._real)
         self._lock = threading.Lock()
@@ -110,6 +118,7 @@ class NewsIndex:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
+        limits: QueryLimits | None = None,
     ) -> NewsIndex:
         """Create a new, empty index in ``path`` (made if missing).
 
@@ -131,7 +140,7 @@ class NewsIndex:
         TOC.create(storage, build_schema(), INDEX_NAME)
         # The manifest comes last: its presence marks a complete index.
         manifest = Manifest.create(root, analyzer)
-        return cls(root, manifest, analyzer, ranking or Ranking())
+        return cls(root, manifest, analyzer, ranking, limits)
 
     @classmethod
     def open(
@@ -140,6 +149,7 @@ class NewsIndex:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
+        limits: QueryLimits | None = None,
     ) -> NewsIndex:
         """Open the index in ``path``.
 
@@ -153,7 +163,7 @@ class NewsIndex:
             raise IndexNotFoundError(f"no newsindex index at {root}")
         manifest = Manifest.read(root)
         chosen = manifest.analyzer(analyzer)
-        index = cls(root, manifest, chosen, ranking or Ranking())
+        index = cls(root, manifest, chosen, ranking, limits)
         index._current()  # fail now, not at the first search, if it is damaged
         return index
 
@@ -164,12 +174,13 @@ class NewsIndex:
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
+        limits: QueryLimits | None = None,
     ) -> NewsIndex:
         """Open the index in ``path``, creating it if there is none."""
         root = Path(path)
         if (root / MANIFEST_NAME).exists():
-            return cls.open(root, analyzer=analyzer, ranking=ranking)
-        return cls.create(root, analyzer=analyzer, ranking=ranking)
+            return cls.open(root, analyzer=analyzer, ranking=ranking, limits=limits)
+        return cls.create(root, analyzer=analyzer, ranking=ranking, limits=limits)
 
     # -- properties ------------------------------------------------------------
 
@@ -379,6 +390,7 @@ class NewsIndex:
             categories=categories,
             sort=sort,
             snippets=snippets,
+            limits=self._limits,
         )
 
     def check(self) -> CheckReport:

@@ -16,8 +16,10 @@ Every word is analysed like article text (lower case, stopwords, stems), so
 quotes are ignored, operators with nothing to act on are dropped, and other
 punctuation separates words. The cost of a query is bounded: text beyond
 :data:`MAX_QUERY_CHARS` characters and clauses beyond :data:`MAX_CLAUSES` are
-ignored, phrases keep at most :data:`MAX_PHRASE_TERMS` words, and each such
-cut is reported in :attr:`ParsedQuery.notes`.
+ignored, an ``OR`` group keeps at most :data:`MAX_ALTERNATIVES` alternatives,
+phrases keep at most :data:`MAX_PHRASE_TERMS` words, and each such cut is
+reported in :attr:`ParsedQuery.notes`. There is no wildcard or prefix
+syntax (``*`` is punctuation), so no query expands to the vocabulary.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ import attrs
 from newsindex.analysis import Analyzer
 
 __all__ = [
+    "MAX_ALTERNATIVES",
     "MAX_CLAUSES",
     "MAX_PHRASE_TERMS",
     "MAX_QUERY_CHARS",
     "Clause",
     "ParsedQuery",
+    "QueryLimits",
     "parse_query",
 ]
 
@@ -42,11 +46,34 @@ __all__ = [
 MAX_QUERY_CHARS: Final = 1_000
 #: Positive and negative clauses considered, each.
 MAX_CLAUSES: Final = 32
+#: Alternatives kept in one ``OR`` group.
+MAX_ALTERNATIVES: Final = 8
 #: Words kept in one phrase.
 MAX_PHRASE_TERMS: Final = 12
 
 _LEXEME = re.compile(r'"|[^\s"]+')
 _NEGATION = "-"
+
+
+@attrs.frozen(kw_only=True)
+class QueryLimits:
+    """Bounds on the cost of one query (the defaults are the module constants).
+
+    Attributes:
+        max_chars: characters of query text considered.
+        max_clauses: positive and negative clauses considered, each.
+        max_alternatives: alternatives kept in one ``OR`` group.
+        max_phrase_terms: words kept in one phrase.
+        max_limit: most hits in one page.
+        max_depth: deepest result reachable by paging (offset + limit).
+    """
+
+    max_chars: int = MAX_QUERY_CHARS
+    max_clauses: int = MAX_CLAUSES
+    max_alternatives: int = MAX_ALTERNATIVES
+    max_phrase_terms: int = MAX_PHRASE_TERMS
+    max_limit: int = 1_000
+    max_depth: int = 10_000
 
 
 @attrs.frozen
@@ -162,22 +189,25 @@ def _terms_of(atom: _Atom, analyzer: Analyzer) -> tuple[str, ...]:
     return tuple(term for word in atom.words for term in analyzer.terms(word))
 
 
-def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
+def parse_query(
+    text: str, analyzer: Analyzer, limits: QueryLimits | None = None
+) -> ParsedQuery:
     """Parse and analyse ``text`` (never raises for any string).
 
     Args:
         text: the user's query.
         analyzer: the index's analyzer.
+        limits: cost bounds (default :class:`QueryLimits`).
     """
+    limits = limits or QueryLimits()
+    max_chars = limits.max_chars
     notes: list[str] = []
-    if len(text) > MAX_QUERY_CHARS:
-        notes.append(
-            f"only the first {MAX_QUERY_CHARS} characters of the query were used"
-        )
-        text_used = text[:MAX_QUERY_CHARS]
+    if len(text) > max_chars:
+        notes.append(f"only the first {max_chars} characters of the query were used")
+        text_used = text[:max_chars]
         # Do not search the half of a word the cut left behind.
         cut = max(text_used.rfind(" "), text_used.rfind("\t"))
-        if cut > 0 and not text[MAX_QUERY_CHARS].isspace():
+        if cut > 0 and not text[max_chars].isspace():
             text_used = text_used[:cut]
     else:
         text_used = text
@@ -185,7 +215,7 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
 
     positive: list[Clause] = []
     negative: list[Clause] = []
-    cut_phrase = False
+    cut_phrase = cut_group = False
     items = _lex(text_used)
     i = 0
     while i < len(items):
@@ -218,11 +248,14 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
             terms = _terms_of(atom, analyzer)
             if not terms:
                 continue
-            if len(terms) > MAX_PHRASE_TERMS:
-                terms = terms[:MAX_PHRASE_TERMS]
+            if len(terms) > limits.max_phrase_terms:
+                terms = terms[: limits.max_phrase_terms]
                 cut_phrase = True
             # A word that analyses to several terms ("Covid-19", "Rp10.000")
             # is a phrase of them, quoted or not.
+            if len(alternatives) == limits.max_alternatives:
+                cut_group = True
+                break
             alternatives.append(terms)
         if not alternatives:
             continue
@@ -236,10 +269,12 @@ def parse_query(text: str, analyzer: Analyzer) -> ParsedQuery:
         else:
             target.append(clause)
 
+    if cut_group:
+        notes.append(f"OR groups were cut to {limits.max_alternatives} alternatives")
     if cut_phrase:
-        notes.append(f"phrases were cut to {MAX_PHRASE_TERMS} words")
+        notes.append(f"phrases were cut to {limits.max_phrase_terms} words")
     for name, clauses in (("words", positive), ("excluded words", negative)):
-        if len(clauses) > MAX_CLAUSES:
-            notes.append(f"only the first {MAX_CLAUSES} {name} were used")
-            del clauses[MAX_CLAUSES:]
+        if len(clauses) > limits.max_clauses:
+            notes.append(f"only the first {limits.max_clauses} {name} were used")
+            del clauses[limits.max_clauses :]
     return ParsedQuery(text, tuple(positive), tuple(negative), tuple(notes))

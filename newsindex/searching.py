@@ -37,16 +37,11 @@ from newsindex.analysis import Analyzer
 from newsindex.article import parse_published, published_timestamp
 from newsindex.errors import ArticleError, QueryError
 from newsindex.highlighting import highlight_matches, snippet_from_matches
-from newsindex.query import Clause, ParsedQuery, parse_query
+from newsindex.query import Clause, ParsedQuery, QueryLimits, parse_query
 from newsindex.results import Hit, SearchResults
 from newsindex.schema import NO_DATE, TEXT_FIELDS, facet_key
 
-__all__ = ["MAX_LIMIT", "MAX_WINDOW", "SORTS", "Ranking", "Snapshot", "search"]
-
-#: Most hits one page may hold.
-MAX_LIMIT: Final = 1_000
-#: Deepest result reachable by paging (offset + limit).
-MAX_WINDOW: Final = 10_000
+__all__ = ["SORTS", "Ranking", "Snapshot", "search"]
 SORTS: Final = ("relevance", "newest")
 
 
@@ -474,14 +469,16 @@ def _near_counts(
 # -- the search ----------------------------------------------------------------
 
 
-def _page(limit: int, offset: int, page: int | None) -> tuple[int, int]:
+def _page(
+    limit: int, offset: int, page: int | None, limits: QueryLimits
+) -> tuple[int, int]:
     if (
         isinstance(limit, bool)
         or not isinstance(limit, int)
-        or not 1 <= limit <= MAX_LIMIT
+        or not 1 <= limit <= limits.max_limit
     ):
         raise QueryError(
-            f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}"
+            f"limit must be an integer from 1 to {limits.max_limit}, not {limit!r}"
         )
     if page is not None:
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
@@ -491,8 +488,8 @@ def _page(limit: int, offset: int, page: int | None) -> tuple[int, int]:
         offset = (page - 1) * limit
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
-    if offset + limit > MAX_WINDOW:
-        raise QueryError(f"results deeper than {MAX_WINDOW} cannot be paged to")
+    if offset + limit > limits.max_depth:
+        raise QueryError(f"results deeper than {limits.max_depth} cannot be paged to")
     return limit, offset
 
 
@@ -511,12 +508,14 @@ def search(
     categories: str | Iterable[str] | None = None,
     sort: str = "relevance",
     snippets: bool = True,
+    limits: QueryLimits | None = None,
 ) -> SearchResults:
     """Search ``snapshot``; see :meth:`newsindex.NewsIndex.search`."""
+    limits = limits or QueryLimits()
     started = time.perf_counter()
     if not isinstance(query, str):
         raise QueryError(f"query must be a string, not {type(query).__name__}")
-    limit, offset = _page(limit, offset, page)
+    limit, offset = _page(limit, offset, page, limits)
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     filters = _Filters(
@@ -532,7 +531,7 @@ def search(
     ):
         raise QueryError("since is later than until")
 
-    parsed = parse_query(query, analyzer)
+    parsed = parse_query(query, analyzer, limits)
     notes = list(parsed.notes)
     reason = parsed.empty_reason
     if reason is not None:
