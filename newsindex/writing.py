@@ -15,8 +15,10 @@ existing segments.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -120,6 +122,7 @@ class IndexWriter:
         self._lock = _acquire(self._storage, timeout)
         self._readers: list[SegmentData] = []
         try:
+            _remove_stale_tables(self._storage)
             toc = TOC.read(self._storage, INDEX_NAME)
             self._schema = toc.schema
             self._generation: int = toc.generation
@@ -377,6 +380,22 @@ class IndexWriter:
                 self._flushed.append(merged)
             if optimize:
                 return segments
+
+
+_STALE_TOC = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\..+$")
+
+
+def _remove_stale_tables(storage: Any) -> None:
+    """Delete half-written tables of contents left by a killed writer.
+
+    Whoosh writes the table to a temporary name and renames it; a writer
+    killed before the rename leaves the temporary file, which nothing else
+    removes. Only the lock holder calls this, so no live writer owns one.
+    """
+    for name in storage.list():
+        if _STALE_TOC.match(name):
+            with contextlib.suppress(OSError):
+                storage.delete_file(name)
 
 
 def _tier(segment: Any) -> int:
