@@ -107,13 +107,6 @@ class _Filters:
     sources: frozenset[str] | None
     categories: frozenset[str] | None
 
-    @property
-    def active(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.since, self.until, self.sources, self.categories)
-        )
-
 
 def _bound(value: object, name: str, end_of_day: bool) -> float | None:
     if value is None:
