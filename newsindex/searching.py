@@ -72,8 +72,8 @@ class Ranking:
     title_weight: float = 2.0
     coordination: float = 2.0
     coordination_max_clauses: int = 4
-    proximity: float = 1.0
-    window: int = 5
+    proximity: float = 0.5
+    window: int = 8
     lead: float = 3.0
     lead_length: int = 50
     rerank_depth: int = 100
