@@ -84,12 +84,15 @@ def _json_bytes(article: Article) -> bytes:
     return zlib.compress(text.encode("utf-8"), _COMPRESSION)
 
 
-def _sorted_ranks(terms: list[str]) -> np.ndarray:
-    """rank[id] = position of terms[id] in byte order (UTF-8 order = str order)."""
+def _sorted_vocabulary(terms: list[str]) -> tuple[list[str], np.ndarray]:
+    """The terms in byte order, and rank[id] = position of terms[id] in it.
+
+    (UTF-8 byte order is code point order, which is Python's str order.)
+    """
     order = sorted(range(len(terms)), key=terms.__getitem__)
     ranks = np.empty(len(terms), dtype=np.int32)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int32)
-    return ranks
+    return [terms[i] for i in order], ranks
 
 
 class SegmentBuilder:
@@ -175,10 +178,6 @@ class SegmentBuilder:
         """Analyse and buffer one article; return its document number."""
         return self.append(self.prepare(article))
 
-    def delete(self, docnum: int) -> None:
-        """Mark a document of this (unfinished) segment deleted."""
-        self.segment.delete_document(docnum)
-
     def finish(self) -> Any:
         """Write the segment's files and return the Whoosh segment object."""
         self._finish_stored()
@@ -189,8 +188,7 @@ class SegmentBuilder:
                 name: np.frombuffer(self._lengths[name], dtype=np.uint32)
                 for name in TEXT_FIELDS
             }
-            ranks = _sorted_ranks(list(self._vocab))
-            terms = sorted(self._vocab)
+            terms, ranks = _sorted_vocabulary(list(self._vocab))
             for name in sorted((*TEXT_FIELDS, *KEYWORD_FIELDS)):
                 writer.start_field(name, _FIELD_STUB)
                 if name in TEXT_FIELDS:
