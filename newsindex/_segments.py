@@ -47,7 +47,13 @@ from newsindex._codec import (
 from newsindex.analysis import Analyzer
 from newsindex.article import Article, published_timestamp
 from newsindex.errors import CorruptIndexError
-from newsindex.schema import INDEX_NAME, NO_DATE, TEXT_FIELDS, facet_key
+from newsindex.schema import (
+    INDEX_NAME,
+    NO_DATE,
+    TEXT_FIELDS,
+    facet_key,
+    restricted_loads,
+)
 
 __all__ = ["SegmentBuilder", "SegmentData", "merge_segments"]
 
@@ -209,6 +215,8 @@ class SegmentBuilder:
         self.segment._fieldlengths = {
             name: int(lengths[name].sum(dtype=np.int64)) for name in TEXT_FIELDS
         }
+        # Recorded in the table of contents; ``check`` compares them.
+        self.segment.newsindex_checksums = checksums(self._storage.folder, self.segment)
         return self.segment
 
     def abandon(self) -> None:
@@ -389,6 +397,42 @@ class _MappedFile(StructFile):
     def get(self, position: int, length: int) -> bytes:
         return self._mapped[position : position + length]
 
+    def read_pickle(self) -> Any:
+        # The term table's metadata: a dict of names and numbers only.
+        return restricted_loads(self.file)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"file {os.path.basename(exc.filename or '')} is missing"
+    text = str(exc) or type(exc).__name__
+    return (
+        text
+        if isinstance(exc, (ValueError, OSError))
+        else f"{text} ({type(exc).__name__})"
+    )
+
+
+#: The files of a segment that newsindex writes and checksums.
+SEGMENT_FILES: Final = (NewsCodec.TERMS_EXT, NewsCodec.POSTS_EXT, ".nxd", ".nxs")
+
+
+def checksums(
+    folder: str, segment: Any, exts: Iterable[str] = SEGMENT_FILES
+) -> dict[str, int]:
+    """CRC-32 of each of a segment's files (missing files are left out)."""
+    found = {}
+    for ext in exts:
+        crc = 0
+        try:
+            with open(os.path.join(folder, segment.make_filename(ext)), "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    crc = zlib.crc32(chunk, crc)
+        except FileNotFoundError:
+            continue
+        found[ext] = crc
+    return found
+
 
 class SegmentData:
     """Read access to one segment: postings, numbers, stored articles.
@@ -403,6 +447,8 @@ class SegmentData:
         self.segment = segment
         self.name = segment.segment_id()
         folder = storage.folder
+        #: How errors name this segment: with its index, for the operator.
+        self.where = f"the index at {folder}, segment {self.name}"
         self._maps: list[mmap.mmap] = []
         try:
             terms_map = self._map(folder, NewsCodec.TERMS_EXT)
@@ -414,16 +460,15 @@ class SegmentData:
             self._stored_map = self._map(folder, ".nxs")
             self._read_numbers(folder)
             self._read_stored_offsets()
-        except (OSError, KeyError, ValueError, struct.error, EOFError) as exc:
+            self.doc_count_all: int = segment.doc_count_all()
+            if len(self.published) != self.doc_count_all:
+                raise ValueError(
+                    f"it holds {len(self.published)} documents, its table of "
+                    f"contents says {self.doc_count_all}"
+                )
+        except Exception as exc:  # damage shows up as any kind of error
             self.close()
-            raise CorruptIndexError(f"segment {self.name}: {exc}") from exc
-        self.doc_count_all: int = segment.doc_count_all()
-        if len(self.published) != self.doc_count_all:
-            self.close()
-            raise CorruptIndexError(
-                f"segment {self.name} holds {len(self.published)} documents, "
-                f"its table of contents says {self.doc_count_all}"
-            )
+            raise CorruptIndexError(f"{self.where}: {_reason(exc)}") from exc
         self.live = np.ones(self.doc_count_all, dtype=bool)
         deleted = list(segment.deleted_docs())
         if deleted:
@@ -444,9 +489,7 @@ class SegmentData:
             data = handle.read()
         magic, n = _NXD.unpack_from(data)
         if magic != _NXD_MAGIC or len(data) != _NXD.size + n * 16:
-            raise CorruptIndexError(
-                f"segment {self.name}: bad per-document numbers file"
-            )
+            raise ValueError("bad per-document numbers file")
         base = _NXD.size
         self.lengths = {
             "title": np.frombuffer(data, "<u4", n, base).astype(np.float32),
@@ -460,7 +503,7 @@ class SegmentData:
         n, magic = _NXS_TAIL.unpack_from(stored, size - _NXS_TAIL.size)
         start = size - _NXS_TAIL.size - 8 * (n + 1)
         if magic != _NXS_MAGIC or start < len(_NXS_MAGIC):
-            raise CorruptIndexError(f"segment {self.name}: bad stored-articles file")
+            raise ValueError("bad stored-articles file")
         self._offsets = np.frombuffer(
             stored[start : start + 8 * (n + 1)], "<u8"
         ).astype(np.int64)
@@ -488,7 +531,7 @@ class SegmentData:
         if isinstance(length, tuple):  # whoosh3 3.54 decodes it as a 1-tuple
             (length,) = length
         data = self._postings[offset : offset + length]
-        return decode_postings(data, f"segment {self.name}, term {term!r}")
+        return decode_postings(data, f"{self.where}, term {term!r}")
 
     def doc_frequency(self, field: str, term: bytes) -> int:
         """Documents (deleted ones included) holding ``term`` in ``field``."""
@@ -531,7 +574,7 @@ class SegmentData:
             record: dict[str, Any] = json.loads(zlib.decompress(blob))
         except (zlib.error, ValueError) as exc:
             raise CorruptIndexError(
-                f"segment {self.name}: stored article {docnum} is damaged"
+                f"{self.where}: stored article {docnum} is damaged"
             ) from exc
         return record
 
@@ -600,6 +643,7 @@ def merge_segments(
     segment._fieldlengths = {
         name: int(lengths[name].sum(dtype=np.int64)) for name in TEXT_FIELDS
     }
+    segment.newsindex_checksums = checksums(storage.folder, segment)
     return segment
 
 

@@ -16,11 +16,10 @@ from typing import Any
 import attrs
 import numpy as np
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
 
-from newsindex._segments import KEYWORD_FIELDS, SegmentData
+from newsindex._segments import KEYWORD_FIELDS, SegmentData, checksums
 from newsindex.errors import NewsIndexError
-from newsindex.schema import INDEX_NAME, TEXT_FIELDS, Manifest
+from newsindex.schema import TEXT_FIELDS, Manifest, read_toc
 
 __all__ = ["CheckReport", "check_index"]
 
@@ -66,13 +65,9 @@ def check_index(path: str | os.PathLike[str]) -> CheckReport:
     problems: list[str] = []
     try:
         Manifest.read(root)
-        toc = TOC.read(FileStorage(str(root)), INDEX_NAME)
+        toc = read_toc(str(root))
     except (NewsIndexError, OSError) as exc:
         return CheckReport(str(root), -1, 0, 0, (str(exc),))
-    except Exception as exc:  # Whoosh raises assorted errors for a bad TOC
-        return CheckReport(
-            str(root), -1, 0, 0, (f"table of contents unreadable: {exc!r}",)
-        )
     storage = FileStorage(str(root))
     live_ids: Counter[str] = Counter()
     articles = 0
@@ -82,6 +77,9 @@ def check_index(path: str | os.PathLike[str]) -> CheckReport:
             data = SegmentData(storage, segment)
         except NewsIndexError as exc:
             problems.append(str(exc))
+            continue
+        if not _checksums_match(storage.folder, segment, problems):
+            data.close()
             continue
         try:
             articles += _check_segment(data, live_ids, problems)
@@ -144,3 +142,18 @@ def _check_segment(
                 f"{int(data.lengths[field].sum())} words"
             )
     return good
+
+
+def _checksums_match(folder: str, segment: Any, problems: list[str]) -> bool:
+    """Compare a segment's files with the checksums recorded when written."""
+    recorded = getattr(segment, "newsindex_checksums", None)
+    if recorded is None:  # written without them (by Whoosh itself)
+        return True
+    found = checksums(folder, segment, recorded)
+    damaged = sorted(ext for ext, crc in recorded.items() if found.get(ext) != crc)
+    for ext in damaged:
+        problems.append(
+            f"segment {segment.segment_id()}: file {segment.make_filename(ext)} "
+            "does not match its checksum (changed after it was written)"
+        )
+    return not damaged

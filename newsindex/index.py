@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -28,13 +28,25 @@ from newsindex.errors import (
 )
 from newsindex.query import QueryLimits
 from newsindex.results import SearchResults
-from newsindex.schema import INDEX_NAME, MANIFEST_NAME, NO_DATE, Manifest, build_schema
+from newsindex.schema import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    NO_DATE,
+    Manifest,
+    build_schema,
+    latest_generation,
+    read_toc,
+)
 from newsindex.searching import Ranking, Snapshot, search
 from newsindex.writing import IndexWriter, WriteSummary
 
 __all__ = ["IndexStats", "NewsIndex", "swap_index"]
 
 _OPEN_RETRIES = 20
+# What a create() killed before writing the manifest can leave behind.
+_LEFT_BY_CREATE = re.compile(
+    rf"^(_{INDEX_NAME}_0\.toc(\..+)?|\.manifest-.+|WRITELOCK)$"
+)
 
 
 @attrs.frozen
@@ -129,10 +141,11 @@ class NewsIndex:
         if root.exists():
             if not root.is_dir():
                 raise IndexExistsError(f"{root} exists and is not a directory")
-            if any(root.iterdir()):
-                kind = "an index" if (root / MANIFEST_NAME).exists() else "files"
+            if (root / MANIFEST_NAME).exists():
+                raise IndexExistsError(f"{root} already holds an index")
+            if any(not _LEFT_BY_CREATE.match(p.name) for p in root.iterdir()):
                 raise IndexExistsError(
-                    f"{root} already holds {kind}; give an empty directory"
+                    f"{root} already holds files; give an empty directory"
                 )
         root.mkdir(parents=True, exist_ok=True)
         analyzer = analyzer or Analyzer()
@@ -212,7 +225,7 @@ class NewsIndex:
         real = os.path.realpath(self._path)
         if real != self._real:
             self._follow_swap(real)
-        latest = TOC._latest_generation(self._storage, INDEX_NAME)
+        latest = latest_generation(self._real)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == latest:
             return snapshot
@@ -239,12 +252,22 @@ class NewsIndex:
             self._snapshot = None
 
     def _load(self, previous: Snapshot | None) -> Snapshot:
+        """Open the latest generation, reusing the segments it shares with
+        ``previous``.
+
+        A commit in another process may replace the table of contents and
+        delete merged segments between our listing and our opening them;
+        then the listing names a newer generation and we try again. Damage
+        that persists in one generation is reported at once.
+        """
         reusable = {}
         if previous is not None:
             reusable = {s.name: s for s in previous.segments}
-        for attempt in range(_OPEN_RETRIES):
+        folder = self._real
+        for _ in range(_OPEN_RETRIES):
+            generation = latest_generation(folder)
             try:
-                toc = TOC.read(self._storage, INDEX_NAME)
+                toc = read_toc(folder, generation if generation >= 0 else None)
                 segments = []
                 for segment in toc.segments:
                     old = reusable.get(segment.segment_id())
@@ -257,22 +280,16 @@ class NewsIndex:
                         segments.append(SegmentData(self._storage, segment))
                 return Snapshot(toc.generation, segments)
             except (FileNotFoundError, CorruptIndexError) as exc:
-                # A concurrent commit removed files between listing and
-                # opening; the next listing names the new generation.
-                if attempt == _OPEN_RETRIES - 1:
-                    if isinstance(exc, CorruptIndexError):
-                        raise
-                    raise CorruptIndexError(
-                        f"cannot open the index at {self._path}: {exc}"
-                    ) from exc
-                time.sleep(0.01 * (attempt + 1))
-            except Exception as exc:
-                if type(exc).__name__ == "EmptyIndexError":
-                    raise CorruptIndexError(
-                        f"the index at {self._path} has no table of contents"
-                    ) from exc
-                raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                if latest_generation(folder) != generation:
+                    continue  # a commit moved on: open the new generation
+                if isinstance(exc, CorruptIndexError):
+                    raise
+                raise CorruptIndexError(
+                    f"the index at {folder}: file {exc.filename} is missing"
+                ) from exc
+        raise CorruptIndexError(
+            f"the index at {self._path} changed {_OPEN_RETRIES} times while opening"
+        )
 
     # -- writing -------------------------------------------------------------------
 
@@ -340,7 +357,7 @@ class NewsIndex:
         self,
         query: str,
         *,
-        limit: int = 10,
+        limit: int | None = None,
         offset: int = 0,
         page: int | None = None,
         since: Any = None,
@@ -355,7 +372,7 @@ class NewsIndex:
         Args:
             query: free text; ``"phrases"``, ``-word`` and ``OR`` work (see
                 :mod:`newsindex.query`). Any string is accepted.
-            limit: hits per page, 1 to 1,000.
+            limit: hits per page, 1 to 1,000 (default 10).
             offset: hits to skip; or give ``page`` instead.
             page: 1-based page number (``offset = (page - 1) * limit``).
             since: earliest publication date (date, datetime or ISO
@@ -460,7 +477,10 @@ class NewsIndex:
 def _iso(timestamp: int | None) -> str | None:
     if timestamp is None:
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
+    try:
+        return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
+    except (OverflowError, OSError, ValueError):  # a damaged date column
+        return "invalid"
 
 
 def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:

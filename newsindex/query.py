@@ -29,7 +29,7 @@ from typing import Final
 
 import attrs
 
-from newsindex.analysis import Analyzer
+from newsindex.analysis import TOKEN_PATTERN, Analyzer
 
 __all__ = [
     "MAX_ALTERNATIVES",
@@ -52,6 +52,7 @@ MAX_ALTERNATIVES: Final = 8
 MAX_PHRASE_TERMS: Final = 12
 
 _LEXEME = re.compile(r'"|[^\s"]+')
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
 _NEGATION = "-"
 
 
@@ -185,8 +186,32 @@ def _lex(text: str) -> list[str | _Atom]:
     return out
 
 
-def _terms_of(atom: _Atom, analyzer: Analyzer) -> tuple[str, ...]:
-    return tuple(term for word in atom.words for term in analyzer.terms(word))
+def _alternatives_of(atom: _Atom, analyzer: Analyzer) -> list[tuple[str, ...]]:
+    """An atom's terms: one phrase if quoted, else one entry per word.
+
+    A word is what the analyzer sees as one token, so ``harga/beras`` is
+    two words while ``Covid-19`` (one token, indexed as two terms) is a
+    phrase of its parts.
+    """
+    words = [
+        tuple(analyzer.terms(match.group()))
+        for text in atom.words
+        for match in _TOKEN_RE.finditer(text)
+    ]
+    if atom.quoted:
+        phrase = tuple(t for word in words for t in word)
+        return [phrase] if phrase else []
+    return [word for word in words if word]
+
+
+def _add_clause(target: list[Clause], clause: Clause) -> None:
+    """Append ``clause`` unless it repeats one (a quoted repeat makes it required)."""
+    for j, existing in enumerate(target):
+        if existing.alternatives == clause.alternatives:
+            if clause.required and not existing.required:
+                target[j] = clause
+            return
+    target.append(clause)
 
 
 def parse_query(
@@ -244,30 +269,25 @@ def parse_query(
 
         alternatives: list[tuple[str, ...]] = []
         required = len(group) == 1 and group[0].quoted and not negated
-        for atom in group:
-            terms = _terms_of(atom, analyzer)
-            if not terms:
-                continue
+        for terms in (t for atom in group for t in _alternatives_of(atom, analyzer)):
             if len(terms) > limits.max_phrase_terms:
                 terms = terms[: limits.max_phrase_terms]
                 cut_phrase = True
-            # A word that analyses to several terms ("Covid-19", "Rp10.000")
-            # is a phrase of them, quoted or not.
             if len(alternatives) == limits.max_alternatives:
                 cut_group = True
                 break
             alternatives.append(terms)
         if not alternatives:
             continue
-        clause = Clause(tuple(dict.fromkeys(alternatives)), required)
-        target = negative if negated else positive
-        for j, existing in enumerate(target):
-            if existing.alternatives == clause.alternatives:
-                if clause.required and not existing.required:
-                    target[j] = clause  # a quoted repeat makes the word required
-                break
+        unique = tuple(dict.fromkeys(alternatives))
+        if len(group) == 1 and not group[0].quoted:
+            # Words joined by punctuation ("harga/beras") are separate words.
+            clauses = [Clause((alternative,)) for alternative in unique]
         else:
-            target.append(clause)
+            clauses = [Clause(unique, required)]
+        target = negative if negated else positive
+        for clause in clauses:
+            _add_clause(target, clause)
 
     if cut_group:
         notes.append(f"OR groups were cut to {limits.max_alternatives} alternatives")

@@ -14,13 +14,18 @@ it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
+import pickle
+import re
+import secrets
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
+import attrs
 from whoosh import columns, fields
+from whoosh.filedb.structfile import StructFile
 
 from newsindex._codec import PositionsFormat
 from newsindex._version import __version__
@@ -39,8 +44,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "TEXT_FIELDS",
     "Manifest",
+    "TableOfContents",
     "build_schema",
     "facet_key",
+    "read_toc",
+    "restricted_loads",
 ]
 
 #: Bumped whenever the fields or the posting encoding change incompatibly.
@@ -52,6 +60,8 @@ MANIFEST_NAME: Final = "newsindex.json"
 TEXT_FIELDS: Final = ("body", "title")
 #: Column value of articles without a publication date (sorts last).
 NO_DATE: Final = -(2**63)
+#: The version of Whoosh's table-of-contents format that we read.
+_TOC_VERSION: Final = -111
 
 
 class TextField(fields.FieldType):
@@ -112,7 +122,10 @@ class Manifest:
             "analyzer": analyzer.describe(),
         }
         target = path / MANIFEST_NAME
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=path)
+        # Created like the index's other files (mode 0o666 less the umask),
+        # under a unique name, then renamed into place.
+        tmp = path / f".manifest-{os.getpid()}-{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 json.dump(record, out, ensure_ascii=False, indent=1)
@@ -120,7 +133,7 @@ class Manifest:
                 os.fsync(out.fileno())
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return cls(path, record)
 
@@ -140,10 +153,14 @@ class Manifest:
             raise IndexNotFoundError(f"no newsindex index at {path}") from None
         except OSError as exc:
             raise CorruptIndexError(f"cannot read {target}: {exc}") from exc
+        except UnicodeDecodeError:
+            raise CorruptIndexError(f"{target} is damaged (not UTF-8 text)") from None
         try:
             record = json.loads(text)
         except ValueError as exc:
-            raise CorruptIndexError(f"{target} is not valid JSON: {exc}") from exc
+            raise CorruptIndexError(
+                f"{target} is damaged (not valid JSON: {exc})"
+            ) from None
         if not isinstance(record, dict) or record.get("format") != "newsindex":
             raise IndexFormatError(f"{target} is not a newsindex manifest")
         version = record.get("schema_version")
@@ -189,3 +206,107 @@ def _summary(description: dict[str, Any]) -> str:
         f"{len(description.get('protected_words', ()))} protected words, "
         f"tokenizer {description.get('tokenizer')}]"
     )
+
+
+# -- reading Whoosh's pickles safely -------------------------------------------
+
+#: The only classes an index's pickles may name: what Whoosh's table of
+#: contents holds for a newsindex schema. Anything else (``os.system``,
+#: ``builtins.eval``, ...) makes unpickling fail instead of running it.
+_PICKLE_ALLOWED: Final = frozenset(
+    {
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("newsindex._codec", "NewsCodec"),
+        ("newsindex._codec", "PositionsFormat"),
+        ("newsindex.schema", "TextField"),
+        ("whoosh.analysis.tokenizers", "IDTokenizer"),
+        ("whoosh.codec.whoosh3", "W3Segment"),
+        ("whoosh.columns", "NumericColumn"),
+        ("whoosh.fields", "COLUMN"),
+        ("whoosh.fields", "ID"),
+        ("whoosh.fields", "STORED"),
+        ("whoosh.fields", "Schema"),
+        ("whoosh.formats", "Existence"),
+    }
+)
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PICKLE_ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an index")
+        return super().find_class(module, name)
+
+
+def restricted_loads(data: bytes | IO[bytes]) -> Any:
+    """Unpickle data from an index, allowing only the index's own classes.
+
+    Raises:
+        pickle.UnpicklingError: the data names any other class or function.
+    """
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    return _RestrictedUnpickler(stream).load()
+
+
+@attrs.frozen
+class TableOfContents:
+    """One generation of Whoosh's table of contents: schema and segments."""
+
+    generation: int
+    schema: Any
+    segments: list[Any]
+
+
+_TOC_FILE = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
+
+
+def latest_generation(folder: str) -> int:
+    """The newest committed generation in ``folder``, or -1."""
+    best = -1
+    for name in os.listdir(folder):
+        match = _TOC_FILE.match(name)
+        if match:
+            best = max(best, int(match.group(1)))
+    return best
+
+
+def read_toc(folder: str, generation: int | None = None) -> TableOfContents:
+    """Read Whoosh's table of contents without running pickled code.
+
+    Whoosh's own reader unpickles the schema and segment list with no
+    restriction (and leaves its file open when it fails); this one reads the
+    same format with :func:`restricted_loads`.
+
+    Raises:
+        FileNotFoundError: the file vanished (a concurrent commit replaced it).
+        CorruptIndexError: there is no table of contents, or it is damaged.
+    """
+    if generation is None:
+        generation = latest_generation(folder)
+        if generation < 0:
+            raise CorruptIndexError(f"the index at {folder} has no table of contents")
+    name = f"_{INDEX_NAME}_{generation}.toc"
+    with open(os.path.join(folder, name), "rb") as handle:
+        data = handle.read()
+    try:
+        stream = StructFile(io.BytesIO(data))
+        sizes = (stream.read_varint(), stream.read_varint(), stream.read_varint())
+        if sizes != (4, 8, 4) or stream.read_int() != -12345:
+            raise ValueError("unexpected header")
+        if stream.read_int() != _TOC_VERSION:
+            raise ValueError("unknown table of contents version")
+        for _ in range(3):  # the Whoosh release that wrote it
+            stream.read_varint()
+        schema = restricted_loads(stream.read_string())
+        if stream.read_int() != generation:
+            raise ValueError("generation number does not match the file name")
+        stream.read_int()
+        segments = restricted_loads(stream.file)
+        if not isinstance(segments, list):
+            raise ValueError("segment list is not a list")
+    except Exception as exc:  # any damage shows up as some exception
+        raise CorruptIndexError(
+            f"the index at {folder}: table of contents {name} is unreadable ({exc})"
+        ) from exc
+    return TableOfContents(generation, schema, segments)

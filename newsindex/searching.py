@@ -129,6 +129,10 @@ def _facets(values: str | Iterable[str] | None, name: str) -> frozenset[str] | N
         return None
     if isinstance(values, str):
         values = [values]
+    elif not isinstance(values, Iterable):
+        raise QueryError(
+            f"{name} must be a string or strings, not {type(values).__name__}"
+        )
     keys = set()
     for value in values:
         if not isinstance(value, str):
@@ -492,7 +496,7 @@ def search(
     ranking: Ranking,
     query: str,
     *,
-    limit: int = 10,
+    limit: int | None = None,
     offset: int = 0,
     page: int | None = None,
     since: Any = None,
@@ -508,6 +512,8 @@ def search(
     started = time.perf_counter()
     if not isinstance(query, str):
         raise QueryError(f"query must be a string, not {type(query).__name__}")
+    if limit is None:
+        limit = min(10, limits.max_limit)
     limit, offset = _page(limit, offset, page, limits)
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -703,9 +709,20 @@ def _match_starts(
 def _spans(
     analyzer: Analyzer, text: str, starts: Iterable[tuple[int, str]]
 ) -> list[tuple[int, int, str]]:
-    spans = []
+    """``(start, end, term)`` of the words beginning at ``starts``.
+
+    A word's end comes from the analyzer; where a doubled word sits inside
+    a longer compound (``x-anak-anak``), that end may run past the next
+    word's start, so it is cut back to it, hyphen and all.
+    """
+    spans: list[tuple[int, int, str]] = []
     for start, term in sorted(starts):
         span = analyzer.span_at(text, start)
-        if span is not None:
-            spans.append((span[0], span[1], term))
+        if span is None:
+            continue
+        if spans and spans[-1][1] > start:
+            first, _, first_term = spans[-1]
+            end = first + len(text[first:start].rstrip("-"))
+            spans[-1] = (first, end, first_term)
+        spans.append((span[0], span[1], term))
     return spans

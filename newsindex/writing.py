@@ -33,7 +33,7 @@ from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segments import SegmentBuilder, SegmentData, merge_segments
 from newsindex.article import Article
 from newsindex.errors import IndexLockedError, WriterClosedError
-from newsindex.schema import INDEX_NAME
+from newsindex.schema import INDEX_NAME, read_toc
 
 if TYPE_CHECKING:
     from newsindex.index import NewsIndex
@@ -123,7 +123,7 @@ class IndexWriter:
         self._readers: list[SegmentData] = []
         try:
             _remove_stale_tables(self._storage)
-            toc = TOC.read(self._storage, INDEX_NAME)
+            toc = read_toc(self._storage.folder)
             self._schema = toc.schema
             self._generation: int = toc.generation
             self._segments: list[Any] = list(toc.segments)

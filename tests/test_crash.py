@@ -270,12 +270,6 @@ def test_leftovers_of_a_killed_writer_are_removed(tmp_path: Path) -> None:
     assert unexpected_files(path) == ([], [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a process killed inside NewsIndex.create (after Whoosh's table of "
-    "contents, before newsindex.json) leaves a directory that the next "
-    "'newsindex index' refuses: 'already holds files; give an empty directory'",
-)
 def test_index_command_recovers_from_a_kill_during_creation(tmp_path: Path) -> None:
     # NewsIndex.create writes Whoosh's table of contents, then the manifest;
     # this is the directory a kill between the two leaves.
