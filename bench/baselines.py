@@ -68,6 +68,10 @@ class Engine:
     label = ""
     snippets = False
     stores_text = True
+    #: Whether to store the text where storing is optional (the relevance
+    #: runs need ids only, and loading 100 stored bodies per query would
+    #: dominate their time).
+    store = True
 
     def build(self, docs: Sequence[Article], folder: Path) -> None:
         """Index ``docs`` (titles may be empty) into the existing ``folder``."""
@@ -151,8 +155,9 @@ class SastrawiFilter(Filter):  # type: ignore[misc]
 
 
 class WhooshEngine(Engine):
-    def __init__(self, stemming: str | None = None) -> None:
+    def __init__(self, stemming: str | None = None, store: bool = True) -> None:
         self.stemming = stemming
+        self.store = self.stores_text = store
         if stemming is None:
             self.name = "whoosh"
             self.label = "Whoosh, StandardAnalyzer, no stemming"
@@ -189,10 +194,10 @@ class WhooshEngine(Engine):
         analyzer = self._analyzer()
         schema = fields.Schema(
             id=fields.ID(stored=True, unique=True),
-            title=fields.TEXT(stored=True, analyzer=analyzer),
-            body=fields.TEXT(stored=True, analyzer=analyzer),
-            source=fields.ID(stored=True),
-            category=fields.ID(stored=True),
+            title=fields.TEXT(stored=self.store, analyzer=analyzer),
+            body=fields.TEXT(stored=self.store, analyzer=analyzer),
+            source=fields.ID(stored=self.store),
+            category=fields.ID(stored=self.store),
             url=fields.STORED(),
         )
         ix = index.create_in(str(folder), schema)
@@ -204,7 +209,7 @@ class WhooshEngine(Engine):
                 body=a.body,
                 source=a.source,
                 category=a.category,
-                url=a.url,
+                url=a.url if self.store else None,
             )
         writer.commit()
 
@@ -242,15 +247,16 @@ _TANTIVY_TOKEN = re.compile(r"[^\W_]+")
 
 
 class TantivyEngine(Engine):
-    def __init__(self, stemmed: bool = False) -> None:
+    def __init__(self, stemmed: bool = False, store: bool = True) -> None:
         self.stemmed = stemmed
+        self.store = self.stores_text = store
         self.name = "tantivy-stemmed" if stemmed else "tantivy"
         self.label = (
             "tantivy, newsindex's analyzer in Python"
             if stemmed
             else "tantivy, default tokenizer"
         )
-        self.snippets = not stemmed
+        self.snippets = store and not stemmed
 
     def _schema(self) -> Any:
         import tantivy
@@ -262,11 +268,12 @@ class TantivyEngine(Engine):
             # text is stored beside them, as newsindex stores it.
             builder.add_text_field("title", tokenizer_name="whitespace")
             builder.add_text_field("body", tokenizer_name="whitespace")
-            builder.add_bytes_field("title_text", stored=True)
-            builder.add_bytes_field("body_text", stored=True)
+            if self.store:
+                builder.add_bytes_field("title_text", stored=True)
+                builder.add_bytes_field("body_text", stored=True)
         else:
-            builder.add_text_field("title", stored=True)
-            builder.add_text_field("body", stored=True)
+            builder.add_text_field("title", stored=self.store)
+            builder.add_text_field("body", stored=self.store)
         return builder.build()
 
     def build(self, docs: Sequence[Article], folder: Path) -> None:
@@ -280,8 +287,9 @@ class TantivyEngine(Engine):
                 doc = tantivy.Document(id=a.id)
                 doc.add_text("title", " ".join(terms(a.title)))
                 doc.add_text("body", " ".join(terms(a.body)))
-                doc.add_bytes("title_text", a.title.encode())
-                doc.add_bytes("body_text", a.body.encode())
+                if self.store:
+                    doc.add_bytes("title_text", a.title.encode())
+                    doc.add_bytes("body_text", a.body.encode())
                 writer.add_document(doc)
         else:
             for a in docs:
@@ -301,8 +309,8 @@ class _TantivySearcher:
         import tantivy
 
         self.tantivy = tantivy
-        self.schema = engine._schema()
         self.index = tantivy.Index.open(str(folder))
+        self.schema = self.index.schema
         self.searcher = self.index.searcher()
         self.stemmed = engine.stemmed
 
@@ -403,22 +411,29 @@ ENGINE_NAMES = (
 )
 
 
-def get_engine(name: str, jobs: int | None = None) -> Engine:
-    """The engine called ``name``; ``jobs`` sets newsindex-parallel's processes."""
+def get_engine(name: str, jobs: int | None = None, *, store: bool = True) -> Engine:
+    """The engine called ``name``.
+
+    Args:
+        name: one of :data:`ENGINE_NAMES`.
+        jobs: newsindex-parallel's processes (default: one per core).
+        store: ``False`` stores ids only where the engine allows it (Whoosh,
+            tantivy); newsindex always stores its articles.
+    """
     if name == "newsindex":
         return NewsIndexEngine(1)
     if name == "newsindex-parallel":
         return NewsIndexEngine(jobs or os.cpu_count() or 2)
     if name == "whoosh":
-        return WhooshEngine(None)
+        return WhooshEngine(None, store)
     if name == "whoosh-sastrawi":
-        return WhooshEngine("cached")
+        return WhooshEngine("cached", store)
     if name == "whoosh-sastrawi-naive":
-        return WhooshEngine("uncached")
+        return WhooshEngine("uncached", store)
     if name == "tantivy":
-        return TantivyEngine(stemmed=False)
+        return TantivyEngine(stemmed=False, store=store)
     if name == "tantivy-stemmed":
-        return TantivyEngine(stemmed=True)
+        return TantivyEngine(stemmed=True, store=store)
     if name == "bm25s-stemmed":
         return BM25sEngine()
     raise ValueError(f"unknown engine {name!r}; choose from {', '.join(ENGINE_NAMES)}")

@@ -37,6 +37,8 @@ from typing import Any
 
 from bench.baselines import get_engine
 from bench.common import (
+    BUILD_CORPORA,
+    CORPORA,
     build_articles,
     data_dir,
     dir_bytes,
@@ -47,16 +49,22 @@ from bench.common import (
     text_bytes,
 )
 
+#: newsindex's bulk load from the files (``newsindex index``): the articles
+#: are read as they are indexed, so its peak memory is the library's own.
+INGEST = "newsindex-ingest"
 #: The engines built by default, the baseline of the ratios first.
 ENGINES = (
     "whoosh",
     "newsindex",
     "newsindex-parallel",
+    INGEST,
     "whoosh-sastrawi-naive",
     "tantivy",
     "tantivy-stemmed",
     "bm25s-stemmed",
 )
+#: Engines built once, in the last round (a memory figure more than a time).
+ONCE = frozenset({INGEST})
 #: Engines timed on a subset and extrapolated.
 SUBSET_ENGINES = frozenset({"whoosh-sastrawi-naive"})
 BASELINE = "whoosh"
@@ -73,6 +81,9 @@ FIGURES = (
 
 def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
     """Build one index here and print its figures (runs in the subprocess)."""
+    if name == INGEST:
+        _ingest_once(target)
+        return
     engine = get_engine(name, jobs)
     full = build_articles()
     docs = build_articles(subset) if subset else full
@@ -112,6 +123,38 @@ def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
     print(json.dumps(report))
 
 
+def _ingest_once(target: Path) -> None:
+    """``newsindex index`` of the JSON Lines files: nothing is held in advance."""
+    from newsindex import NewsIndex, ingest
+
+    paths = [data_dir() / CORPORA[c][0] for c in BUILD_CORPORA]
+    before = peak_rss_mb()["self_mb"]
+    started = time.perf_counter()
+    ingest(NewsIndex.create(target), paths)
+    seconds = time.perf_counter() - started
+    rss = peak_rss_mb()
+    docs = build_articles()
+    nbytes = text_bytes(docs)
+    print(
+        json.dumps(
+            {
+                "engine": INGEST,
+                "articles": len(docs),
+                "text_mb": round(nbytes / 1e6, 2),
+                "seconds": seconds,
+                "articles_per_s": len(docs) / seconds,
+                "text_mb_per_s": nbytes / 1e6 / seconds,
+                "index_mb": dir_bytes(target) / 1e6,
+                "peak_rss_mb": rss["self_mb"],
+                "children_peak_rss_mb": rss["children_mb"],
+                "harness_rss_mb": before,
+                "corpus_articles": len(docs),
+                "corpus_text_mb": round(nbytes / 1e6, 2),
+            }
+        )
+    )
+
+
 def run_one(name: str, jobs: int, subset: int | None, keep: Path | None) -> dict:
     """Build once in a subprocess; return its figures with the tree's peak RSS."""
     with tempfile.TemporaryDirectory(prefix="nxbench-") as tmp:
@@ -140,9 +183,11 @@ def compare(
     """Interleaved repeated builds of every engine, with medians and ratios."""
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in engines}
     for round_ in range(repeat):
+        last = round_ == repeat - 1
         for name in engines:
+            if name in ONCE and not last:
+                continue
             subset = naive_subset if name in SUBSET_ENGINES else None
-            last = round_ == repeat - 1
             report = run_one(name, jobs, subset, keep if last else None)
             runs[name].append(report)
             print(

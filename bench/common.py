@@ -201,13 +201,27 @@ def run_measured(
     it runs, this process samples the resident memory of the whole process
     tree (the child and any workers it starts) every ``interval`` seconds:
     ``ru_maxrss`` gives each process's own peak, but only the sum says what
-    a multi-process build needs at once. Raises ``RuntimeError`` with the
-    child's error output when it fails.
+    a multi-process build needs at once.
+
+    The JSON gains ``load``: the share of the machine's CPU time that other
+    processes used meanwhile (``foreign_cpu_share``, from the system's busy
+    time less this process's and the child tree's) and the hypervisor took
+    (``steal_share``), so that a run on a busy machine can be recognised.
+    Raises ``RuntimeError`` with the child's error output when it fails.
     """
+    import resource
     import subprocess
 
     import psutil
 
+    cpus = os.cpu_count() or 1
+    me = psutil.Process()
+    before = (
+        psutil.cpu_times(),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        me.cpu_times(),
+        time.perf_counter(),
+    )
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8") as out,
         tempfile.TemporaryFile("w+", encoding="utf-8") as err,
@@ -234,7 +248,37 @@ def run_measured(
                 + err.read()[-4000:]
             )
         lines = out.read().strip().splitlines()
-    return json.loads(lines[-1]), peak / 2**20
+    system, children, own, wall = (
+        psutil.cpu_times(),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+        me.cpu_times(),
+        time.perf_counter(),
+    )
+    wall = (wall - before[3]) * cpus
+
+    def busy(t: Any) -> float:
+        idle = t.idle + getattr(t, "iowait", 0) + getattr(t, "steal", 0)
+        guest = getattr(t, "guest", 0) + getattr(t, "guest_nice", 0)
+        return float(sum(t) - idle - guest)
+
+    ours = (
+        children.ru_utime
+        + children.ru_stime
+        - before[1].ru_utime
+        - before[1].ru_stime
+        + own.user
+        + own.system
+        - before[2].user
+        - before[2].system
+    )
+    foreign = busy(system) - busy(before[0]) - ours
+    steal = getattr(system, "steal", 0) - getattr(before[0], "steal", 0)
+    report = json.loads(lines[-1])
+    report["load"] = {
+        "foreign_cpu_share": round(max(0.0, foreign) / wall, 3),
+        "steal_share": round(steal / wall, 3),
+    }
+    return report, peak / 2**20
 
 
 def median(values: list[float]) -> float:
@@ -286,7 +330,16 @@ def machine() -> dict[str, Any]:
         capture_output=True,
         text=True,
     ).stdout.strip()
+    import hashlib
+
+    # The library may differ from the commit (work in progress): a digest of
+    # its sources says which code was measured.
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "newsindex").rglob("*.py")):
+        digest.update(path.relative_to(REPO).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return {
+        "library_sha256": digest.hexdigest()[:16],
         "cpu_count": os.cpu_count(),
         "cpu_model": model,
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
