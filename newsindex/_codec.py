@@ -24,6 +24,7 @@ own queries keep working on a newsindex index.
 
 from __future__ import annotations
 
+import functools
 import struct
 from array import array
 from typing import Any, Final
@@ -75,8 +76,13 @@ class Postings:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @functools.cached_property
     def bounds(self) -> np.ndarray:
-        """Start of each document's run in :attr:`positions` (n + 1 values)."""
+        """Start of each document's run in :attr:`positions` (n + 1 values).
+
+        Computed once per posting list: scoring, proximity and snippets all
+        look occurrences up through it.
+        """
         out = np.zeros(len(self.tfs) + 1, dtype=np.int64)
         np.cumsum(self.tfs, out=out[1:])
         return out
@@ -196,7 +202,7 @@ class ArrayMatcher(ListMatcher):
         if positions is None:
             return b""
         if self._offsets is None:
-            self._offsets = self.postings.bounds()
+            self._offsets = self.postings.bounds
         i = self._i
         chunk = positions[self._offsets[i] : self._offsets[i + 1]]
         return chunk.astype(_U32).tobytes()

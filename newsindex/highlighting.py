@@ -170,18 +170,31 @@ def snippet_from_matches(
 
 
 def _best_window(matches: Sequence[Match], width: int) -> tuple[int, int]:
-    """Indexes of the first and last match of the best window."""
+    """Indexes of the first and last match of the best window.
+
+    The best window holds the most distinct terms, then the most matches,
+    within ``width`` characters (a window of one match may be longer); the
+    earliest wins ties. One pass with a sliding window of term counts.
+    """
     best = (-1, -1)
     best_range = (0, 0)
-    j = 0
-    for i, (start, _, _) in enumerate(matches):
-        j = max(j, i)
+    counts: dict[str, int] = {}
+    j = -1  # the window is matches[i : j + 1]
+    for i, (start, _, term) in enumerate(matches):
+        if j < i:
+            j = i
+            counts[term] = counts.get(term, 0) + 1
         while j + 1 < len(matches) and matches[j + 1][1] - start <= width:
             j += 1
-        window = matches[i : j + 1]
-        score = (len({term for _, _, term in window}), len(window))
+            added = matches[j][2]
+            counts[added] = counts.get(added, 0) + 1
+        score = (len(counts), j - i + 1)
         if score > best:
             best, best_range = score, (i, j)
+        if counts[term] == 1:
+            del counts[term]
+        else:
+            counts[term] -= 1
     return best_range
 
 

@@ -219,7 +219,7 @@ def _occurrences(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.n
     idx = np.searchsorted(ids, docs)
     found = (idx < len(ids)) & (ids[np.minimum(idx, len(ids) - 1)] == docs)
     idx = idx[found]
-    bounds = postings.bounds()
+    bounds = postings.bounds
     starts = bounds[idx]
     counts = bounds[idx + 1] - starts
     total = int(counts.sum())
@@ -693,16 +693,25 @@ def _match_starts(
         by_segment.setdefault(int(cands.segment[row]), []).append(row)
     for si, seg_rows in by_segment.items():
         row_of = {int(cands.docnum[row]): row for row in seg_rows}
-        docs = np.asarray(sorted(row_of), dtype=np.int64)
+        docs = sorted(row_of)
+        wanted = np.asarray(docs, dtype=np.int64)
         for term in parsed.terms:
             for field in TEXT_FIELDS:
                 postings = gathered.terms.get((si, field, term))
                 if postings is None or postings.starts is None:
                     continue
-                doc_of, take = _occurrences(postings, docs)
-                starts = postings.starts[take].tolist()
-                for doc, start in zip(doc_of.tolist(), starts, strict=True):
-                    found.setdefault((row_of[doc], field), []).append((start, term))
+                # A handful of documents: find each one's run of offsets
+                # directly rather than through array-wide operations.
+                ids = postings.ids
+                idx = np.searchsorted(ids, wanted).tolist()
+                bounds = postings.bounds
+                for doc, i in zip(docs, idx, strict=True):
+                    if i == len(ids) or ids[i] != doc:
+                        continue
+                    starts = postings.starts[bounds[i] : bounds[i + 1]].tolist()
+                    found.setdefault((row_of[doc], field), []).extend(
+                        (start, term) for start in starts
+                    )
     return found
 
 
