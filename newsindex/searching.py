@@ -290,13 +290,8 @@ class _Scorer:
             )
         if not parts:
             return _NO_IDS, _NO_VALUES
-        if len(parts) == 1:
-            return parts[0][0].astype(np.int64), parts[0][1]
-        dense = np.zeros(seg.doc_count_all)
-        for ids, values in parts:
-            dense[ids] += values
-        ids = np.flatnonzero(dense)
-        return ids, dense[ids]
+        ids, values, _ = _sum_by_id(parts)
+        return ids, values
 
     def clause(
         self, si: int, seg: SegmentData, clause: Clause
@@ -310,13 +305,8 @@ class _Scorer:
                 found.append((ids, self.idf(alt) * tf * (k1 + 1.0) / (tf + k1)))
         if not found:
             return _NO_IDS, _NO_VALUES
-        if len(found) == 1:
-            return found[0]
-        dense = np.zeros(seg.doc_count_all)
-        for ids, values in found:
-            dense[ids] += values
-        ids = np.unique(np.concatenate([ids for ids, _ in found]))
-        return ids, dense[ids]
+        ids, values, _ = _sum_by_id(found)
+        return ids, values
 
     def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
         """Documents of ``seg`` that match ``clause`` (to exclude)."""
@@ -328,24 +318,55 @@ _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_VALUES = np.empty(0, dtype=np.float64)
 
 
-def _filter_mask(seg: SegmentData, filters: _Filters) -> np.ndarray:
-    mask = seg.live.copy()
+def _sum_by_id(
+    parts: list[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add up ``(ids, values)`` parts whose ids are sorted and unique.
+
+    Work in proportion to the postings, not to the segment's size: a stable
+    sort of sorted runs is a merge. Returns the sorted unique ids, their
+    sums, and how many parts held each.
+    """
+    if len(parts) == 1:
+        ids, values = parts[0]
+        return ids.astype(np.int64, copy=False), values, np.ones(len(ids), np.int32)
+    ids = np.concatenate([ids for ids, _ in parts]).astype(np.int64, copy=False)
+    values = np.concatenate([values for _, values in parts])
+    order = np.argsort(ids, kind="stable")
+    ids, values = ids[order], values[order]
+    firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    counts = np.diff(firsts, append=len(ids)).astype(np.int32)
+    return ids[firsts], np.add.reduceat(values, firsts), counts
+
+
+def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each of ``ids`` is in ``sorted_set`` (sorted ascending)."""
+    if not len(sorted_set):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, ids), len(sorted_set) - 1)
+    found: np.ndarray = sorted_set[at] == ids
+    return found
+
+
+def _filter_keep(seg: SegmentData, filters: _Filters, ids: np.ndarray) -> np.ndarray:
+    """Which of the documents ``ids`` are live and pass the filters."""
+    keep: np.ndarray = seg.live[ids]
     if filters.since is not None or filters.until is not None:
-        dates = seg.published
+        dates = seg.published[ids]
         if filters.since is not None:
-            mask &= (dates != NO_DATE) & (dates >= filters.since)
+            keep &= (dates != NO_DATE) & (dates >= filters.since)
         if filters.until is not None:
-            mask &= (dates != NO_DATE) & (dates <= filters.until)
+            keep &= (dates != NO_DATE) & (dates <= filters.until)
     for field, keys in (("source", filters.sources), ("category", filters.categories)):
         if keys is None:
             continue
-        allowed = np.zeros(seg.doc_count_all, dtype=bool)
+        allowed = np.zeros(len(ids), dtype=bool)
         for key in keys:
             postings = seg.postings(field, key.encode("utf-8"))
             if postings is not None:
-                allowed[postings.ids] = True
-        mask &= allowed
-    return mask
+                allowed |= _member(ids, postings.ids)
+        keep &= allowed
+    return keep
 
 
 @attrs.frozen
@@ -365,32 +386,31 @@ def _candidates(
     if n_clauses > scorer.ranking.coordination_max_clauses:
         coordination = 0.0
     for si, seg in enumerate(snapshot.segments):
-        n = seg.doc_count_all
-        if n == 0:
+        if seg.doc_count_all == 0:
             continue
-        allowed = _filter_mask(seg, filters)
-        total = np.zeros(n)
-        matched = np.zeros(n, dtype=np.int32)
-        for clause in parsed.positive:
-            ids, score = scorer.clause(si, seg, clause)
-            total[ids] += score
-            matched[ids] += 1
+        # Sparse throughout: the cost follows the query's postings, not the
+        # size of the segment.
+        found = [scorer.clause(si, seg, clause) for clause in parsed.positive]
+        scored = [(ids, score) for ids, score in found if len(ids)]
+        if not scored:
+            continue
+        ids, total, matched = _sum_by_id(scored)
+        keep = _filter_keep(seg, filters, ids)
+        for clause, (clause_ids, _) in zip(parsed.positive, found, strict=True):
             if clause.required:
-                required = np.zeros(n, dtype=bool)
-                required[ids] = True
-                allowed &= required
+                keep &= _member(ids, clause_ids)
         for clause in parsed.negative:
-            allowed[scorer.excluded(si, seg, clause)] = False
-        ids = np.flatnonzero(allowed & (matched > 0))
+            excluded = np.unique(scorer.excluded(si, seg, clause))
+            keep &= ~_member(ids, excluded)
+        ids, scores, matched = ids[keep], total[keep], matched[keep]
         if not len(ids):
             continue
-        scores = total[ids]
         if coordination:
-            scores = scores * (matched[ids] / n_clauses) ** coordination
+            scores = scores * (matched / n_clauses) ** coordination
         seg_parts.append(np.full(len(ids), si, dtype=np.int32))
         doc_parts.append(ids)
         score_parts.append(scores)
-        matched_parts.append(matched[ids])
+        matched_parts.append(matched)
     if not seg_parts:
         empty = np.empty(0, dtype=np.int64)
         return _Candidates(empty, empty, np.empty(0), empty)
