@@ -290,7 +290,7 @@ class _Scorer:
             )
         if not parts:
             return _NO_IDS, _NO_VALUES
-        ids, values, _ = _sum_by_id(parts)
+        ids, values, _ = _sum_by_id(parts, seg.doc_count_all)
         return ids, values
 
     def clause(
@@ -305,7 +305,7 @@ class _Scorer:
                 found.append((ids, self.idf(alt) * tf * (k1 + 1.0) / (tf + k1)))
         if not found:
             return _NO_IDS, _NO_VALUES
-        ids, values, _ = _sum_by_id(found)
+        ids, values, _ = _sum_by_id(found, seg.doc_count_all)
         return ids, values
 
     def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
@@ -319,17 +319,27 @@ _NO_VALUES = np.empty(0, dtype=np.float64)
 
 
 def _sum_by_id(
-    parts: list[tuple[np.ndarray, np.ndarray]],
+    parts: list[tuple[np.ndarray, np.ndarray]], size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Add up ``(ids, values)`` parts whose ids are sorted and unique.
+    """Add up ``(ids, values)`` parts whose ids are sorted, unique and < ``size``.
 
-    Work in proportion to the postings, not to the segment's size: a stable
-    sort of sorted runs is a merge. Returns the sorted unique ids, their
-    sums, and how many parts held each.
+    Returns the sorted unique ids, their sums, and how many parts held
+    each. Few postings against a large segment are merged sparsely (a
+    stable sort of sorted runs), so the cost follows the postings; many are
+    added into arrays of the segment's size, which is then cheaper (the two
+    cross near postings = half the segment, measured).
     """
     if len(parts) == 1:
         ids, values = parts[0]
         return ids.astype(np.int64, copy=False), values, np.ones(len(ids), np.int32)
+    if 2 * sum(len(ids) for ids, _ in parts) >= size:
+        sums = np.zeros(size)
+        counts = np.zeros(size, dtype=np.int32)
+        for ids, values in parts:
+            sums[ids] += values
+            counts[ids] += 1
+        hit = np.flatnonzero(counts)
+        return hit, sums[hit], counts[hit]
     ids = np.concatenate([ids for ids, _ in parts]).astype(np.int64, copy=False)
     values = np.concatenate([values for _, values in parts])
     order = np.argsort(ids, kind="stable")
@@ -388,13 +398,13 @@ def _candidates(
     for si, seg in enumerate(snapshot.segments):
         if seg.doc_count_all == 0:
             continue
-        # Sparse throughout: the cost follows the query's postings, not the
-        # size of the segment.
+        # Filters apply to the matching documents only: the cost follows the
+        # query's postings rather than the size of the segment.
         found = [scorer.clause(si, seg, clause) for clause in parsed.positive]
         scored = [(ids, score) for ids, score in found if len(ids)]
         if not scored:
             continue
-        ids, total, matched = _sum_by_id(scored)
+        ids, total, matched = _sum_by_id(scored, seg.doc_count_all)
         keep = _filter_keep(seg, filters, ids)
         for clause, (clause_ids, _) in zip(parsed.positive, found, strict=True):
             if clause.required:
