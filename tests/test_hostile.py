@@ -469,7 +469,9 @@ def test_odd_arguments_raise_only_query_errors(
         results = sample_index.search("harga OR banjir", **arguments)
     except QueryError:
         return
-    assert_well_formed(results, "harga OR banjir", arguments.get("limit", 10))
+    # limit=None asks for the default page size, as leaving it out does.
+    limit = arguments.get("limit")
+    assert_well_formed(results, "harga OR banjir", 10 if limit is None else limit)
 
 
 # -- hostile article text ---------------------------------------------------------
