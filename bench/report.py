@@ -904,6 +904,7 @@ def chart_growth(g: dict[str, Any], path: Path) -> None:
             ax.plot([p[0] for p in points], [p[1] for p in points], "o-", label=name)
         ax.set_title(title)
         ax.set_xlabel("articles")
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:.0f}k")
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)
     axes[0][0].legend()
