@@ -94,22 +94,11 @@ def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
     engine.build(docs, target)
     seconds = time.perf_counter() - started
     rss = peak_rss_mb()
-    size = dir_bytes(target)
     nbytes = text_bytes(docs)
-    report: dict[str, Any] = {
-        "engine": name,
-        "articles": len(docs),
-        "text_mb": round(nbytes / 1e6, 2),
-        "seconds": seconds,
-        "articles_per_s": len(docs) / seconds,
-        "text_mb_per_s": nbytes / 1e6 / seconds,
-        "index_mb": size / 1e6,
-        "peak_rss_mb": rss["self_mb"],
-        "children_peak_rss_mb": rss["children_mb"],
-        "harness_rss_mb": before,
-        "corpus_articles": len(full),
-        "corpus_text_mb": round(text_bytes(full) / 1e6, 2),
-    }
+    report = _figures(name, docs, nbytes, seconds, target, rss, before)
+    report.update(
+        corpus_articles=len(full), corpus_text_mb=round(text_bytes(full) / 1e6, 2)
+    )
     if subset:
         scale = text_bytes(full) / nbytes
         report.update(
@@ -118,9 +107,33 @@ def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
             seconds=seconds * scale,
             # A small index's fixed overhead does not scale: no estimate.
             index_mb=None,
-            subset_index_mb=size / 1e6,
+            subset_index_mb=report["index_mb"],
         )
     print(json.dumps(report))
+
+
+def _figures(
+    name: str,
+    docs: list[Any],
+    nbytes: int,
+    seconds: float,
+    target: Path,
+    rss: dict[str, float],
+    before: float,
+) -> dict[str, Any]:
+    """The figures of one build; ``rss`` was read as soon as it ended."""
+    return {
+        "engine": name,
+        "articles": len(docs),
+        "text_mb": round(nbytes / 1e6, 2),
+        "seconds": seconds,
+        "articles_per_s": len(docs) / seconds,
+        "text_mb_per_s": nbytes / 1e6 / seconds,
+        "index_mb": dir_bytes(target) / 1e6,
+        "peak_rss_mb": rss["self_mb"],
+        "children_peak_rss_mb": rss["children_mb"],
+        "harness_rss_mb": before,
+    }
 
 
 def _ingest_once(target: Path) -> None:
@@ -132,27 +145,15 @@ def _ingest_once(target: Path) -> None:
     started = time.perf_counter()
     ingest(NewsIndex.create(target), paths)
     seconds = time.perf_counter() - started
-    rss = peak_rss_mb()
+    rss = peak_rss_mb()  # before loading the articles to count them
     docs = build_articles()
     nbytes = text_bytes(docs)
-    print(
-        json.dumps(
-            {
-                "engine": INGEST,
-                "articles": len(docs),
-                "text_mb": round(nbytes / 1e6, 2),
-                "seconds": seconds,
-                "articles_per_s": len(docs) / seconds,
-                "text_mb_per_s": nbytes / 1e6 / seconds,
-                "index_mb": dir_bytes(target) / 1e6,
-                "peak_rss_mb": rss["self_mb"],
-                "children_peak_rss_mb": rss["children_mb"],
-                "harness_rss_mb": before,
-                "corpus_articles": len(docs),
-                "corpus_text_mb": round(nbytes / 1e6, 2),
-            }
-        )
+    report = _figures(INGEST, docs, nbytes, seconds, target, rss, before)
+    report.update(
+        corpus_articles=len(docs),
+        corpus_text_mb=round(nbytes / 1e6, 2),
     )
+    print(json.dumps(report))
 
 
 def run_one(name: str, jobs: int, subset: int | None, keep: Path | None) -> dict:
