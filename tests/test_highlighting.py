@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given
+from markup import parse_html
 from strategies import fullwidth, term_sets, texts
 
 from newsindex import Analyzer, Article, Snippet
@@ -40,46 +40,6 @@ def inside_word(text: str, i: int) -> bool:
 
 def highlighted(snippet: Snippet) -> list[str]:
     return [snippet.text[start:end] for start, end in snippet.highlights]
-
-
-class TagRecorder(HTMLParser):
-    """Records the tags and the text of an HTML fragment."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, str, list]] = []
-        self.data: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.tags.append(("start", tag, attrs))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tags.append(("end", tag, []))
-
-    def handle_startendtag(self, tag: str, attrs: list) -> None:
-        self.tags.append(("startend", tag, attrs))
-
-    def handle_data(self, data: str) -> None:
-        self.data.append(data)
-
-    def handle_comment(self, data: str) -> None:
-        self.tags.append(("comment", data, []))
-
-    def handle_decl(self, decl: str) -> None:
-        self.tags.append(("decl", decl, []))
-
-    def handle_pi(self, data: str) -> None:
-        self.tags.append(("pi", data, []))
-
-    def unknown_decl(self, data: str) -> None:
-        self.tags.append(("unknown", data, []))
-
-
-def parse_html(fragment: str) -> TagRecorder:
-    recorder = TagRecorder()
-    recorder.feed(fragment)
-    recorder.close()
-    return recorder
 
 
 # -- stem-aware highlighting -----------------------------------------------------
@@ -215,11 +175,11 @@ def test_html_escapes_everything_but_the_marks(analyzer: Analyzer, make) -> None
     snippet = make(HOSTILE, analyzer, {"naik"})
     rendered = snippet.html()
     parsed = parse_html(rendered)
-    assert {tag for _, tag, _ in parsed.tags} == {"mark"}
-    assert [kind for kind, _, _ in parsed.tags] == ["start", "end"] * len(
+    assert {tag for _, tag, _ in parsed.markup} == {"mark"}
+    assert [kind for kind, _, _ in parsed.markup] == ["start", "end"] * len(
         snippet.highlights
     )
-    assert "".join(parsed.data) == snippet.text
+    assert "".join(parsed.text) == snippet.text
     assert "<script" not in rendered
     assert '"' not in rendered
     assert "'" not in rendered
@@ -257,7 +217,7 @@ def test_sample_article_with_markup_characters(
         "Target <mark>Inflasi</mark> &quot;&lt;5%&quot; &amp; "
     )
     body = make_snippet(article.body, analyzer, {"inflasi"}).html()
-    assert {tag for _, tag, _ in parse_html(body).tags} == {"mark"}
+    assert {tag for _, tag, _ in parse_html(body).markup} == {"mark"}
 
 
 # -- invariants ------------------------------------------------------------------
@@ -271,10 +231,12 @@ def check_snippet(snippet: Snippet, analyzer: Analyzer, terms: frozenset[str]) -
         end = stop
         assert analyzer.terms(snippet.text[start:stop])[0] in terms
     parsed = parse_html(snippet.html())
-    assert all(tag == "mark" for _, tag, _ in parsed.tags)
-    assert all(kind in ("start", "end") and not attrs for kind, _, attrs in parsed.tags)
-    assert len(parsed.tags) == 2 * len(snippet.highlights)
-    assert "".join(parsed.data) == snippet.text
+    assert all(tag == "mark" for _, tag, _ in parsed.markup)
+    assert all(
+        kind in ("start", "end") and not attrs for kind, _, attrs in parsed.markup
+    )
+    assert len(parsed.markup) == 2 * len(snippet.highlights)
+    assert "".join(parsed.text) == snippet.text
 
 
 @given(texts(), term_sets())

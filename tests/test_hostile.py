@@ -18,13 +18,13 @@ import re
 import tempfile
 import time
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markup import parse_html
 from strategies import HOSTILE_PIECES, fullwidth, query_texts, texts
 
 from newsindex import (
@@ -142,49 +142,13 @@ NASTY_QUERIES = [
 ]
 
 
-class TagRecorder(HTMLParser):
-    """Records every piece of markup of an HTML fragment."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.markup: list[tuple[str, str, list[Any]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[Any]) -> None:
-        self.markup.append(("start", tag, attrs))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.markup.append(("end", tag, []))
-
-    def handle_startendtag(self, tag: str, attrs: list[Any]) -> None:
-        self.markup.append(("startend", tag, attrs))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def handle_comment(self, data: str) -> None:
-        self.markup.append(("comment", data, []))
-
-    def handle_decl(self, decl: str) -> None:
-        self.markup.append(("decl", decl, []))
-
-    def handle_pi(self, data: str) -> None:
-        self.markup.append(("pi", data, []))
-
-    def unknown_decl(self, data: str) -> None:
-        self.markup.append(("unknown", data, []))
-
-
 _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#x27);")
 _C0_C1 = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def assert_safe_html(fragment: str, text: str | None = None) -> None:
     """Only ``<mark>`` and ``</mark>`` are markup, in pairs; the rest is text."""
-    recorder = TagRecorder()
-    recorder.feed(fragment)
-    recorder.close()
-    kinds = [(kind, tag, attrs) for kind, tag, attrs in recorder.markup]
+    kinds = parse_html(fragment).markup
     assert all(tag == "mark" and not attrs for _, tag, attrs in kinds), kinds
     assert [kind for kind, _, _ in kinds] == ["start", "end"] * (len(kinds) // 2)
     bare = fragment.replace("<mark>", "").replace("</mark>", "")
