@@ -1,0 +1,67 @@
+"""Indexes written by earlier releases open, check, search and take writes.
+
+``fixtures/index-0.1.0`` was built by newsindex 0.1.0 (before the module
+layout was renovated) from the first ten sample articles: two commits, so
+two segments, one of them holding a deleted and a replaced article.
+``fixtures/index-0.1.0.json`` holds that release's searches: their
+arguments, and what they returned (``SearchResults.to_dict()`` without the
+timing). Its table of contents
+pickles class paths of that release, which the unpickler must still accept.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsindex import Article, NewsIndex
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LEGACY = FIXTURES / "index-0.1.0"
+
+
+@pytest.fixture
+def legacy(tmp_path: Path) -> Path:
+    """A copy of the 0.1.0 index that a test may write to."""
+    copy = tmp_path / "index"
+    shutil.copytree(LEGACY, copy)
+    return copy
+
+
+def _expected() -> dict[str, Any]:
+    expected: dict[str, Any] = json.loads(
+        (FIXTURES / "index-0.1.0.json").read_text(encoding="utf-8")
+    )
+    return expected
+
+
+def test_the_legacy_index_checks_clean(legacy: Path) -> None:
+    with NewsIndex.open(legacy) as index:
+        report = index.check()
+    assert report.ok, report.problems
+    assert (report.segments, report.articles) == (2, 9)
+
+
+def test_the_legacy_index_searches_as_it_did(legacy: Path) -> None:
+    expected = _expected()
+    with NewsIndex.open(legacy) as index:
+        assert index.count() == expected["count"]
+        for recorded in expected["searches"]:
+            results = index.search(**recorded["arguments"]).to_dict()
+            results.pop("took_ms")
+            assert results == recorded["results"]
+
+
+def test_the_legacy_index_takes_writes(legacy: Path) -> None:
+    article = Article(id="baru", title="Harga Garam Naik", body="Harga garam naik.")
+    with NewsIndex.open(legacy) as index:
+        index.add(article)
+        assert index.get("baru") == article
+        assert index.count() == _expected()["count"] + 1
+        index.optimize()
+        assert index.stats().segments == 1
+        assert index.check().ok
