@@ -127,7 +127,7 @@ class _NewsIndexSearcher:
 
 @lru_cache(maxsize=1)
 def _sastrawi() -> Any:
-    from newsindex.stemmers import SastrawiStemmer
+    from newsindex._stemmers import SastrawiStemmer
 
     return SastrawiStemmer()
 

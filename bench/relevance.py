@@ -43,7 +43,7 @@ import numpy as np
 
 from bench.baselines import Searcher, analyzer, get_engine
 from bench.common import DEV_SPLIT, articles, data_dir, queries, short_queries
-from newsindex.evaluation import DEPTH, Evaluation, JudgedQuery
+from newsindex._evaluation import DEPTH, Evaluation, JudgedQuery
 
 TEST_SPLIT = {"clickid": "test", "indosum": "test", "facqa": "test"}
 ENGINES = (

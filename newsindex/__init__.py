@@ -5,10 +5,18 @@ an on-disk index built on Whoosh, ranked search with filters and pagination,
 and highlighted, HTML-safe snippets. Everything public is exported here.
 """
 
+from newsindex._analysis import Analyzer, Token
+from newsindex._article import Article
+from newsindex._checking import CheckReport
+from newsindex._highlighting import Snippet
+from newsindex._index import IndexStats, NewsIndex, swap_index
+from newsindex._inputs import IngestReport, Problem, ingest, iter_records
+from newsindex._query import QueryLimits
+from newsindex._results import Hit, SearchResults
+from newsindex._searching import Ranking
+from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
 from newsindex._version import __version__
-from newsindex.analysis import Analyzer, Token
-from newsindex.article import Article
-from newsindex.checking import CheckReport
+from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     AnalyzerMismatchError,
     ArticleError,
@@ -23,14 +31,6 @@ from newsindex.errors import (
     QueryError,
     WriterClosedError,
 )
-from newsindex.highlighting import Snippet
-from newsindex.index import IndexStats, NewsIndex, swap_index
-from newsindex.inputs import IngestReport, Problem, ingest, iter_records
-from newsindex.query import QueryLimits
-from newsindex.results import Hit, SearchResults
-from newsindex.searching import Ranking
-from newsindex.stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
-from newsindex.writing import IndexWriter, WriteSummary
 
 __all__ = [
     "Analyzer",

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, Final
 
-from newsindex.analysis import Analyzer
-from newsindex.article import Article
+from newsindex._analysis import Analyzer
+from newsindex._article import Article
 from newsindex.errors import NewsIndexError
 
 __all__ = ["BATCH_SIZE", "WorkerPool"]

@@ -33,6 +33,8 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.filedb.structfile import StructFile
 
+from newsindex._analysis import Analyzer
+from newsindex._article import Article, published_timestamp
 from newsindex._codec import (
     HAS_POSITIONS,
     HAS_STARTS,
@@ -44,8 +46,6 @@ from newsindex._codec import (
     decode_postings,
     record_header,
 )
-from newsindex.analysis import Analyzer
-from newsindex.article import Article, published_timestamp
 from newsindex.errors import CorruptIndexError
 from newsindex.schema import (
     INDEX_NAME,

@@ -14,7 +14,7 @@
 Without ``--index``, the index lives in :func:`default_index_path`.
 
 The command is a thin layer over the public API: it reads flags and the
-environment, calls :func:`newsindex.inputs.ingest`, :meth:`NewsIndex.search`
+environment, calls :func:`newsindex._inputs.ingest`, :meth:`NewsIndex.search`
 or :meth:`NewsIndex.stats`, and prints. Library errors (any
 :class:`NewsIndexError`) and operating-system errors become one line on
 standard error, ``newsindex: error: ...``, and an exit status:
@@ -43,9 +43,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
+from newsindex._analysis import Analyzer
+from newsindex._checking import check_index
+from newsindex._evaluation import evaluate, read_queries
+from newsindex._index import IndexStats, NewsIndex, swap_index
+from newsindex._inputs import IngestReport, ingest
+from newsindex._results import Hit, SearchResults
 from newsindex._version import __version__
-from newsindex.analysis import Analyzer
-from newsindex.checking import check_index
 from newsindex.errors import (
     AnalyzerMismatchError,
     CorruptIndexError,
@@ -53,10 +57,6 @@ from newsindex.errors import (
     InputError,
     NewsIndexError,
 )
-from newsindex.evaluation import evaluate, read_queries
-from newsindex.index import IndexStats, NewsIndex, swap_index
-from newsindex.inputs import IngestReport, ingest
-from newsindex.results import Hit, SearchResults
 
 __all__ = [
     "EXIT_ERROR",

@@ -27,9 +27,9 @@ import attrs
 from whoosh import columns, fields
 from whoosh.filedb.structfile import StructFile
 
+from newsindex._analysis import Analyzer
 from newsindex._codec import PositionsFormat
 from newsindex._version import __version__
-from newsindex.analysis import Analyzer
 from newsindex.errors import (
     AnalyzerMismatchError,
     CorruptIndexError,

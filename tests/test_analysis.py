@@ -1,4 +1,4 @@
-"""Tests of newsindex.analysis: tokens, terms, offsets, stopwords, stems."""
+"""Tests of newsindex._analysis: tokens, terms, offsets, stopwords, stems."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from strategies import fullwidth, texts
 
 from newsindex import Analyzer, Article, SastrawiStemmer, Token
-from newsindex.analysis import MAX_WORD_LENGTH
+from newsindex._analysis import MAX_WORD_LENGTH
 
 # The shared data folder sits beside the repository; a fresh clone lacks it.
 SASTRAWI_PAIRS = (

@@ -1,4 +1,4 @@
-"""Tests of newsindex.article: the Article value and date parsing."""
+"""Tests of newsindex._article: the Article value and date parsing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from newsindex import Article, ArticleError, NewsIndexError
-from newsindex.article import MAX_ID_LENGTH, parse_published
+from newsindex._article import MAX_ID_LENGTH, parse_published
 
 UTC = dt.timezone.utc
 WIB = dt.timezone(dt.timedelta(hours=7))

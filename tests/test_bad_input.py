@@ -22,7 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from newsindex import Analyzer, Article, NewsIndex, ingest
-from newsindex import inputs as inputs_module
+from newsindex import _inputs as inputs_module
 from newsindex.cli import EXIT_ERROR, EXIT_SKIPPED, main
 from newsindex.schema import INDEX_NAME
 

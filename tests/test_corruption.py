@@ -36,7 +36,7 @@ from newsindex import (
     IndexFormatError,
     NewsIndex,
 )
-from newsindex.checking import check_index
+from newsindex._checking import check_index
 from newsindex.cli import main
 from newsindex.schema import MANIFEST_NAME
 

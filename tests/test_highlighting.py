@@ -1,4 +1,4 @@
-"""Tests of newsindex.highlighting: choosing, highlighting and rendering snippets."""
+"""Tests of newsindex._highlighting: choosing, highlighting and rendering snippets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from markup import parse_html
 from strategies import fullwidth, term_sets, texts
 
 from newsindex import Analyzer, Article, Snippet
-from newsindex.highlighting import ELLIPSIS, SNIPPET_WIDTH, highlight_text, make_snippet
+from newsindex._highlighting import (
+    ELLIPSIS,
+    SNIPPET_WIDTH,
+    highlight_text,
+    make_snippet,
+)
 
 PREFIX = ELLIPSIS + " "
 SUFFIX = " " + ELLIPSIS

@@ -36,14 +36,14 @@ from newsindex import (
     SearchResults,
     Snippet,
 )
-from newsindex.cli import main
-from newsindex.query import (
+from newsindex._query import (
     MAX_ALTERNATIVES,
     MAX_CLAUSES,
     MAX_PHRASE_TERMS,
     MAX_QUERY_CHARS,
     parse_query,
 )
+from newsindex.cli import main
 
 #: Seconds any one search may take here. Generous (a loaded 2-core machine);
 #: the real bound is structural, checked by test_query_cost_is_bounded.

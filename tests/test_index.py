@@ -1,4 +1,4 @@
-"""Tests of newsindex.index (NewsIndex), with its writer and searches."""
+"""Tests of newsindex._index (NewsIndex), with its writer and searches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of newsindex.inputs: reading article files and bulk indexing."""
+"""Tests of newsindex._inputs: reading article files and bulk indexing."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from newsindex import Analyzer, Article, InputError, NewsIndex
-from newsindex import inputs as inputs_module
-from newsindex.inputs import IngestReport, Problem, ingest, iter_records, stable_id
+from newsindex import _inputs as inputs_module
+from newsindex._inputs import IngestReport, Problem, ingest, iter_records, stable_id
 
 BERAS = {
     "id": "kompas-1",

@@ -1,4 +1,4 @@
-"""Tests of newsindex.query: parse_query and the query language."""
+"""Tests of newsindex._query: parse_query and the query language."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from strategies import query_texts
 
 from newsindex import Analyzer
-from newsindex.query import (
+from newsindex._query import (
     MAX_CLAUSES,
     MAX_PHRASE_TERMS,
     MAX_QUERY_CHARS,

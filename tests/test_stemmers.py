@@ -1,4 +1,4 @@
-"""Tests of newsindex.stemmers: the built-in stemmers and the protocol."""
+"""Tests of newsindex._stemmers: the built-in stemmers and the protocol."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsindex import Analyzer, NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
-from newsindex.stemmers import builtin_stemmer_for, get_stemmer
+from newsindex._stemmers import builtin_stemmer_for, get_stemmer
 
 
 class UpperStemmer:

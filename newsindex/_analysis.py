@@ -33,7 +33,7 @@ from typing import Any, Final
 import attrs
 
 from newsindex import _wordlists
-from newsindex.stemmers import Stemmer, builtin_stemmer_for, get_stemmer
+from newsindex._stemmers import Stemmer, builtin_stemmer_for, get_stemmer
 
 __all__ = [
     "DEFAULT_CACHE_SIZE",
@@ -151,7 +151,7 @@ class Analyzer:
     Args:
         stemmer: ``"sastrawi"`` (default), ``"tala"``, ``"none"``, or an
             object with ``name`` and ``stem(word)`` (see
-            :mod:`newsindex.stemmers`).
+            :mod:`newsindex._stemmers`).
         stopwords: words not indexed; default :data:`DEFAULT_STOPWORDS`.
         protected_words: words never stemmed; default
             :data:`DEFAULT_PROTECTED_WORDS`.

@@ -26,7 +26,7 @@ from typing import Final
 
 import attrs
 
-from newsindex.analysis import Analyzer
+from newsindex._analysis import Analyzer
 
 __all__ = [
     "SNIPPET_WIDTH",

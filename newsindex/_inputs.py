@@ -46,10 +46,10 @@ from typing import IO, Any, Final
 
 import attrs
 
-from newsindex.article import Article
+from newsindex._article import Article
+from newsindex._index import NewsIndex
+from newsindex._writing import IndexWriter
 from newsindex.errors import ArticleError, InputError
-from newsindex.index import NewsIndex
-from newsindex.writing import IndexWriter
 
 __all__ = [
     "MAX_RECORD_BYTES",

@@ -16,18 +16,20 @@ import attrs
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
+from newsindex._analysis import Analyzer
+from newsindex._article import Article
+from newsindex._checking import CheckReport, check_index
+from newsindex._query import QueryLimits
+from newsindex._results import SearchResults
+from newsindex._searching import Ranking, Snapshot, search
 from newsindex._segments import SegmentData
-from newsindex.analysis import Analyzer
-from newsindex.article import Article
-from newsindex.checking import CheckReport, check_index
+from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     CorruptIndexError,
     IndexClosedError,
     IndexExistsError,
     IndexNotFoundError,
 )
-from newsindex.query import QueryLimits
-from newsindex.results import SearchResults
 from newsindex.schema import (
     INDEX_NAME,
     MANIFEST_NAME,
@@ -37,8 +39,6 @@ from newsindex.schema import (
     latest_generation,
     read_toc,
 )
-from newsindex.searching import Ranking, Snapshot, search
-from newsindex.writing import IndexWriter, WriteSummary
 
 __all__ = ["IndexStats", "NewsIndex", "swap_index"]
 
@@ -371,7 +371,7 @@ class NewsIndex:
 
         Args:
             query: free text; ``"phrases"``, ``-word`` and ``OR`` work (see
-                :mod:`newsindex.query`). Any string is accepted.
+                :mod:`newsindex._query`). Any string is accepted.
             limit: hits per page, 1 to 1,000 (default 10).
             offset: hits to skip; or give ``page`` instead.
             page: 1-based page number (``offset = (page - 1) * limit``).
@@ -412,7 +412,7 @@ class NewsIndex:
 
     def check(self) -> CheckReport:
         """Read the whole latest commit and report any damage (see
-        :func:`newsindex.checking.check_index`); never raises for damage."""
+        :func:`newsindex._checking.check_index`); never raises for damage."""
         return check_index(self._path)
 
     def stats(self) -> IndexStats:

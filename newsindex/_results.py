@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from newsindex.article import Article
-from newsindex.highlighting import Snippet
+from newsindex._article import Article
+from newsindex._highlighting import Snippet
 
 __all__ = ["Hit", "SearchResults"]
 

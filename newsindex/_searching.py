@@ -31,14 +31,14 @@ from typing import Any, Final
 import attrs
 import numpy as np
 
+from newsindex._analysis import Analyzer
+from newsindex._article import parse_published, published_timestamp
 from newsindex._codec import Postings
+from newsindex._highlighting import highlight_matches, snippet_from_matches
+from newsindex._query import Clause, ParsedQuery, QueryLimits, parse_query
+from newsindex._results import Hit, SearchResults
 from newsindex._segments import SegmentData
-from newsindex.analysis import Analyzer
-from newsindex.article import parse_published, published_timestamp
 from newsindex.errors import ArticleError, QueryError
-from newsindex.highlighting import highlight_matches, snippet_from_matches
-from newsindex.query import Clause, ParsedQuery, QueryLimits, parse_query
-from newsindex.results import Hit, SearchResults
 from newsindex.schema import NO_DATE, TEXT_FIELDS, facet_key
 
 __all__ = ["SORTS", "Ranking", "Snapshot", "search"]

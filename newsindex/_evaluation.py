@@ -16,8 +16,8 @@ from typing import Any, Final
 
 import attrs
 
+from newsindex._index import NewsIndex
 from newsindex.errors import InputError
-from newsindex.index import NewsIndex
 
 __all__ = ["DEPTH", "Evaluation", "JudgedQuery", "evaluate", "read_queries"]
 

@@ -29,7 +29,7 @@ from typing import Final
 
 import attrs
 
-from newsindex.analysis import TOKEN_PATTERN, Analyzer
+from newsindex._analysis import TOKEN_PATTERN, Analyzer
 
 __all__ = [
     "MAX_ALTERNATIVES",

@@ -28,15 +28,15 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from whoosh.index import TOC, clean_files
 
+from newsindex._article import Article
 from newsindex._codec import NewsCodec
 from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segments import SegmentBuilder, SegmentData, merge_segments
-from newsindex.article import Article
 from newsindex.errors import IndexLockedError, WriterClosedError
 from newsindex.schema import INDEX_NAME, read_toc
 
 if TYPE_CHECKING:
-    from newsindex.index import NewsIndex
+    from newsindex._index import NewsIndex
 
 __all__ = ["DEFAULT_FLUSH_TOKENS", "IndexWriter", "WriteSummary"]
 
