@@ -491,10 +491,7 @@ def _run_index(args: argparse.Namespace) -> int:
         finally:
             if progress is not None:
                 progress.finish()
-    # Counted through a fresh handle: the one above still holds the snapshot
-    # from before the commit, and replacing it would leave its files open.
-    with NewsIndex.open(index.path) as after:
-        total = after.count()
+        total = index.count()
     _print_report(report, index.path, total)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 

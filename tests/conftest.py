@@ -8,9 +8,7 @@ index with :func:`empty_index`.
 
 from __future__ import annotations
 
-import gc
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,31 +74,3 @@ def empty_index(tmp_path: Path, analyzer: Analyzer) -> Iterator[NewsIndex]:
     index = NewsIndex.create(tmp_path / "index", analyzer=analyzer)
     yield index
     index.close()
-
-
-@pytest.fixture
-def tolerate_snapshot_leak(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """Ignore ResourceWarning for unclosed index files under this test's tmp_path.
-
-    NewsIndex drops a replaced snapshot (after an upsert, a delete or a merge)
-    without closing its segment files, so they close, with ResourceWarning,
-    when collected (test_index.py::test_replaced_snapshots_are_closed). Under
-    warnings-as-errors that becomes an unraisable exception; pytest keeps it,
-    with frames that hold further snapshots, and reports them in later tests.
-    This hook drops exactly those, keeping nothing, and collects before the
-    test ends.
-    """
-    previous = sys.unraisablehook
-    root = str(tmp_path)
-
-    def hook(unraisable: sys.UnraisableHookArgs) -> None:
-        exc = unraisable.exc_value
-        if isinstance(exc, ResourceWarning) and root in str(exc):
-            return
-        previous(unraisable)
-
-    monkeypatch.setattr(sys, "unraisablehook", hook)
-    yield
-    gc.collect()

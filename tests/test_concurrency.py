@@ -40,10 +40,6 @@ COMMITS = 6
 READER_THREADS = 6
 READER_PROCESSES = 2
 
-# Replacing a snapshot whose segments changed leaks its files to the garbage
-# collector, which warns (see conftest.py); these tests read across commits.
-pytestmark = pytest.mark.usefixtures("tolerate_snapshot_leak")
-
 
 def start(*args: str, stdin: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen(

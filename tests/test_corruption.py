@@ -255,7 +255,6 @@ def test_swap_refuses_a_damaged_index(
     assert os.path.realpath(link) == str(pristine)
 
 
-@pytest.mark.usefixtures("tolerate_snapshot_leak")
 def test_swapping_in_a_rebuilt_index_restores_service(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

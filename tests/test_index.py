@@ -32,11 +32,6 @@ from newsindex import (
     WriterClosedError,
 )
 
-# Replacing a snapshot whose segments changed (an upsert, a delete, a merge)
-# leaks its files until they are collected (test_replaced_snapshots_are_closed);
-# tests that must let that happen tolerate exactly that ResourceWarning.
-tolerate_snapshot_leak = pytest.mark.usefixtures("tolerate_snapshot_leak")
-
 
 def ids(results: Iterable) -> list[str]:
     return [hit.id for hit in results]
@@ -214,7 +209,6 @@ def test_upsert_across_flushed_segments(empty_index: NewsIndex) -> None:
     assert empty_index.search("pertama").total == 0
 
 
-@tolerate_snapshot_leak
 def test_upsert_across_commits(empty_index: NewsIndex) -> None:
     empty_index.add(article("a", "Versi pertama"))
     assert empty_index.search("pertama").total == 1
@@ -226,7 +220,6 @@ def test_upsert_across_commits(empty_index: NewsIndex) -> None:
     assert ids(empty_index.search("versi")) == ["a"]
 
 
-@tolerate_snapshot_leak
 def test_delete(empty_index: NewsIndex) -> None:
     empty_index.add_many(
         [article("a", "Banjir Bekasi"), article("b", "Banjir Semarang")]
@@ -338,7 +331,6 @@ def test_stats(tmp_path: Path, analyzer: Analyzer) -> None:
         }
 
 
-@tolerate_snapshot_leak
 def test_optimize_makes_one_segment(empty_index: NewsIndex) -> None:
     for name in ("banjir", "gempa", "longsor"):
         empty_index.add(article(name))
@@ -361,7 +353,6 @@ TOPICS = (
 )
 
 
-@tolerate_snapshot_leak
 def test_optimize_keeps_every_article_findable(empty_index: NewsIndex) -> None:
     for topic in TOPICS[:3]:
         empty_index.add(article(topic, f"Berita {topic} hari ini"))
@@ -371,7 +362,6 @@ def test_optimize_keeps_every_article_findable(empty_index: NewsIndex) -> None:
     ]
 
 
-@tolerate_snapshot_leak
 def test_automatic_merge_keeps_every_article_findable(empty_index: NewsIndex) -> None:
     # One commit per article: the eighth small segment triggers a merge.
     for topic in TOPICS:
@@ -695,7 +685,6 @@ def test_searches_see_new_commits_without_reopening(empty_index: NewsIndex) -> N
         assert other.count() == 3
 
 
-@tolerate_snapshot_leak
 def test_searches_see_deletes_from_another_index_object(empty_index: NewsIndex) -> None:
     empty_index.add_many(
         [article("a", "Banjir Bekasi"), article("b", "Banjir Semarang")]
@@ -741,7 +730,6 @@ def _fingerprint(results: SearchResults) -> tuple:
     return (results.total, tuple(hits), order)
 
 
-@tolerate_snapshot_leak
 @pytest.mark.parametrize(
     "commits",
     [
