@@ -2,12 +2,17 @@
 
 Analysis (tokens with offsets, stopwords, PySastrawi stemming behind a cache),
 an on-disk index built on Whoosh, ranked search with filters and pagination,
-and highlighted, HTML-safe snippets. Everything public is exported here.
+and highlighted, HTML-safe snippets.
+
+Everything public is exported here, and only here: the modules behind it are
+private (their names start with ``_``) and may change between releases.
+:mod:`newsindex.errors` also holds the error classes, and draws their tree.
 """
 
 from newsindex._analysis import Analyzer, Token
 from newsindex._article import Article
-from newsindex._checking import CheckReport
+from newsindex._checking import CheckReport, check_index
+from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_queries
 from newsindex._highlighting import Snippet
 from newsindex._index import IndexStats, NewsIndex, swap_index
 from newsindex._inputs import IngestReport, Problem, ingest, iter_records
@@ -20,6 +25,7 @@ from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     AnalyzerMismatchError,
     ArticleError,
+    ConfigurationError,
     CorruptIndexError,
     IndexClosedError,
     IndexExistsError,
@@ -29,6 +35,7 @@ from newsindex.errors import (
     InputError,
     NewsIndexError,
     QueryError,
+    WorkerError,
     WriterClosedError,
 )
 
@@ -38,7 +45,9 @@ __all__ = [
     "Article",
     "ArticleError",
     "CheckReport",
+    "ConfigurationError",
     "CorruptIndexError",
+    "Evaluation",
     "Hit",
     "IndexClosedError",
     "IndexExistsError",
@@ -49,6 +58,7 @@ __all__ = [
     "IndexWriter",
     "IngestReport",
     "InputError",
+    "JudgedQuery",
     "NewsIndex",
     "NewsIndexError",
     "NoStemmer",
@@ -62,10 +72,14 @@ __all__ = [
     "Stemmer",
     "TalaStemmer",
     "Token",
+    "WorkerError",
     "WriteSummary",
     "WriterClosedError",
     "__version__",
+    "check_index",
+    "evaluate",
     "ingest",
     "iter_records",
+    "read_queries",
     "swap_index",
 ]

@@ -14,7 +14,9 @@ resembles, so callers may catch either::
     ├── WriterClosedError         (+ RuntimeError)       used after commit/cancel
     ├── ArticleError              (+ ValueError)         an article value is invalid
     ├── InputError                (+ ValueError)         a bad record in an input file
-    └── QueryError                (+ ValueError)         bad search arguments
+    ├── QueryError                (+ ValueError)         bad search arguments
+    ├── ConfigurationError        (+ ValueError)         a bad setting (jobs, stemmer)
+    └── WorkerError               (+ RuntimeError)       an analysis worker failed
 
 Errors from Whoosh or the file system are wrapped with ``raise ... from exc``.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 __all__ = [
     "AnalyzerMismatchError",
     "ArticleError",
+    "ConfigurationError",
     "CorruptIndexError",
     "IndexClosedError",
     "IndexExistsError",
@@ -33,6 +36,7 @@ __all__ = [
     "InputError",
     "NewsIndexError",
     "QueryError",
+    "WorkerError",
     "WriterClosedError",
 ]
 
@@ -102,3 +106,12 @@ class QueryError(NewsIndexError, ValueError):
     words, and a query that cannot match anything returns empty results with
     a reason.
     """
+
+
+class ConfigurationError(NewsIndexError, ValueError):
+    """A setting is invalid: a worker count, a stemmer, a cache size, a limit,
+    a highlight tag, a recorded analyzer this version cannot rebuild."""
+
+
+class WorkerError(NewsIndexError, RuntimeError):
+    """A worker process analysing articles failed or died; nothing was committed."""
