@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from newsindex import IndexWriter, NewsIndex
+from newsindex import IndexWriter, NewsIndex, __version__
 from newsindex.cli import (
     EXIT_ERROR,
     EXIT_OK,
@@ -185,10 +187,12 @@ def test_index_locked(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    patient = NewsIndex.writer
+
     def impatient(
         self: NewsIndex, *, timeout: float = 10.0, jobs: int = 1
     ) -> IndexWriter:
-        return IndexWriter(self, timeout=0.05, jobs=jobs)
+        return patient(self, timeout=0.05, jobs=jobs)
 
     monkeypatch.setattr(NewsIndex, "writer", impatient)
     with NewsIndex.open(built) as index, index.writer():
@@ -422,6 +426,18 @@ def test_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]) -> No
     assert status == EXIT_USAGE
     assert "usage:" in err
     assert "Traceback" not in err
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "newsindex", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (EXIT_OK, "")
+    assert done.stdout == f"newsindex {__version__}\n"
 
 
 def test_eval_reports_metrics_and_ranks(

@@ -1,0 +1,143 @@
+"""What each ``newsindex`` command does, through the public API.
+
+A command takes the parsed arguments, calls :mod:`newsindex`, hands what it
+gets to :mod:`newsindex._cli_output` to print, and returns an exit status.
+Errors are left to propagate: :func:`newsindex.cli.main` turns them into one
+line on standard error and an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Final
+
+from newsindex import (
+    Analyzer,
+    NewsIndex,
+    check_index,
+    evaluate,
+    ingest,
+    read_queries,
+    swap_index,
+)
+from newsindex._cli_output import (
+    print_check,
+    print_evaluation,
+    print_json,
+    print_report,
+    print_results,
+    print_stats,
+    print_swap,
+    progress_on,
+)
+from newsindex._cli_parser import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED, default_index_path
+from newsindex.errors import CorruptIndexError, IndexNotFoundError
+
+
+def _index_path(args: argparse.Namespace) -> Path:
+    given: Path | None = args.index
+    return given if given is not None else default_index_path()
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
+        if not os.access(path, os.R_OK):
+            raise PermissionError(errno.EACCES, "permission denied", path)
+    analyzer = None if args.stemmer is None else Analyzer(stemmer=args.stemmer)
+    progress = progress_on(sys.stderr)
+    with NewsIndex.open_or_create(_index_path(args), analyzer=analyzer) as index:
+        try:
+            report = ingest(
+                index, args.paths, strict=args.strict, jobs=args.jobs, progress=progress
+            )
+        finally:
+            if progress is not None:
+                progress.finish()
+        total = index.count()
+    print_report(report, index.path, total)
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        results = index.search(
+            args.query,
+            limit=args.limit,
+            page=args.page,
+            since=args.since,
+            until=args.until,
+            sources=args.source,
+            categories=args.category,
+            sort=args.sort,
+        )
+    if args.json:
+        print_json(results.to_dict())
+    else:
+        print_results(results)
+    return EXIT_OK
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        stats = index.stats()
+    if args.json:
+        print_json(stats.to_dict())
+    else:
+        print_stats(stats)
+    return EXIT_OK
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        judged = list(read_queries(args.queries, split=args.split))
+        result = evaluate(index, judged)
+    if args.json:
+        print_json(result.to_dict(ranks=args.ranks))
+    else:
+        print_evaluation(result, ranks=args.ranks)
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    path = _index_path(args)
+    if not path.is_dir():
+        raise IndexNotFoundError(f"no newsindex index at {path}")
+    report = check_index(path)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print_check(report)
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def _run_swap(args: argparse.Namespace) -> int:
+    link = _index_path(args)
+    report = check_index(args.new)
+    if not report.ok:
+        more = len(report.problems) - 1
+        raise CorruptIndexError(
+            f"not swapping in {args.new}: {report.problems[0]}"
+            + (f" (and {more} more)" if more > 0 else "")
+        )
+    swap_index(link, args.new)
+    print_swap(link, args.new, report.articles)
+    return EXIT_OK
+
+
+#: Each command's name, as the parser stores it in ``args.command``, and its
+#: function: it takes the parsed arguments and returns an exit status.
+COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
+    "index": _run_index,
+    "search": _run_search,
+    "stats": _run_stats,
+    "eval": _run_eval,
+    "check": _run_check,
+    "swap": _run_swap,
+}

@@ -1,0 +1,309 @@
+"""The argument parser of the ``newsindex`` command, and what its help promises.
+
+Its commands, options and help text; the exit statuses and the default index
+location that the help documents (the numbers sit beside the text that
+describes them, so the two change together). What each command does is in
+:mod:`newsindex._cli_commands`; :func:`newsindex.cli.main` looks a command up
+there by the name the parser stores in ``args.command``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final, TypeAlias
+
+from newsindex import __version__
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_SKIPPED: Final = 3
+EXIT_INTERRUPTED: Final = 130
+
+_EPILOG: Final = """\
+exit status:
+  0    success
+  1    error (no index, bad date, unreadable path, locked index, analyzer
+       mismatch, a bad record with --strict, ...)
+  2    usage error (unknown command or option, bad option value)
+  3    indexing finished, but some records or files were skipped
+  130  interrupted
+
+index location: --index DIR, else $NEWSINDEX_INDEX, else
+$XDG_DATA_HOME/newsindex/index, else ~/.local/share/newsindex/index
+"""
+
+# The object ``add_subparsers`` returns; argparse names its class privately.
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def default_index_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Return the index directory used when ``--index`` is not given.
+
+    In order: ``$NEWSINDEX_INDEX``; ``$XDG_DATA_HOME/newsindex/index``
+    (only if that variable holds an absolute path, as the XDG Base
+    Directory specification asks); ``~/.local/share/newsindex/index``.
+
+    Args:
+        environ: the environment to read (default: ``os.environ``).
+
+    Returns:
+        the path, with ``~`` expanded.
+    """
+    env = os.environ if environ is None else environ
+    explicit = env.get("NEWSINDEX_INDEX", "")
+    if explicit:
+        return Path(explicit).expanduser()
+    data_home = env.get("XDG_DATA_HOME", "")
+    if data_home and os.path.isabs(data_home):
+        return Path(data_home) / "newsindex" / "index"
+    return Path("~/.local/share/newsindex/index").expanduser()
+
+
+# -- option types ----------------------------------------------------------------
+
+
+def _default_jobs() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _directory(text: str) -> Path:
+    return Path(text).expanduser()
+
+
+# -- the parser ------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``newsindex`` command."""
+    parser = argparse.ArgumentParser(
+        prog="newsindex",
+        description="Search Indonesian news: index article files, then search them.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="show the version and exit",
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        required=True,
+        help="what to do; 'newsindex COMMAND --help' describes each",
+    )
+    common = _index_option()
+    for add in (
+        _add_index_command,
+        _add_search_command,
+        _add_stats_command,
+        _add_eval_command,
+        _add_check_command,
+        _add_swap_command,
+    ):
+        add(commands, common)
+    return parser
+
+
+def _index_option() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--index",
+        metavar="DIR",
+        type=_directory,
+        help=(
+            "the index directory (default: $NEWSINDEX_INDEX, else "
+            "$XDG_DATA_HOME/newsindex/index, else ~/.local/share/newsindex/index; "
+            f"currently {default_index_path()})"
+        ),
+    )
+    return common
+
+
+def _subparser(
+    commands: _Commands, name: str, summary: str, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=_EPILOG,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_json_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text"
+    )
+
+
+# -- the commands ----------------------------------------------------------------
+
+
+def _add_index_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "index",
+        "add articles from files to the index (created if missing)",
+        common,
+    )
+    sub.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a .jsonl, .ndjson, .csv or .txt file, or a directory of them",
+    )
+    sub.add_argument(
+        "--jobs",
+        type=_positive,
+        default=_default_jobs(),
+        metavar="N",
+        help="worker processes for analysis (default: the number of CPUs, "
+        f"here {_default_jobs()}; workers start only for inputs of more than "
+        "a few hundred articles)",
+    )
+    sub.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first bad record and index nothing (default: skip it)",
+    )
+    sub.add_argument(
+        "--stemmer",
+        choices=("sastrawi", "tala", "none"),
+        help="stemmer of a new index (default: sastrawi); an existing index "
+        "must have been built with it",
+    )
+
+
+def _add_search_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(commands, "search", "search the index", common)
+    sub.add_argument(
+        "query",
+        metavar="QUERY",
+        help='words to find; "a phrase", -exclude and a OR b work',
+    )
+    sub.add_argument(
+        "--limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="results per page (default: 10)",
+    )
+    sub.add_argument(
+        "--page",
+        type=int,
+        default=1,
+        metavar="N",
+        help="page of results to show (default: 1)",
+    )
+    _add_json_option(sub)
+    _add_filter_options(sub)
+    sub.add_argument(
+        "--sort",
+        choices=("relevance", "newest"),
+        default="relevance",
+        help="order of results (default: relevance)",
+    )
+
+
+def _add_filter_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only articles published on or after DATE (yyyy-mm-dd)",
+    )
+    sub.add_argument(
+        "--until",
+        metavar="DATE",
+        help="only articles published on or before DATE (yyyy-mm-dd)",
+    )
+    sub.add_argument(
+        "--source",
+        action="append",
+        metavar="S",
+        help="only articles from this publisher (repeat for several)",
+    )
+    sub.add_argument(
+        "--category",
+        action="append",
+        metavar="C",
+        help="only articles in this section (repeat for several)",
+    )
+
+
+def _add_stats_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands, "stats", "show articles, terms, size, dates and sources", common
+    )
+    _add_json_option(sub)
+
+
+def _add_eval_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "eval",
+        "measure relevance: MRR@10, Recall@10 and Recall@100 over judged queries",
+        common,
+    )
+    sub.add_argument(
+        "--queries",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help='JSON Lines of judged queries: {"query": ..., "relevant": [ids]}, '
+        'optionally "qid" and "split"',
+    )
+    sub.add_argument(
+        "--split", metavar="NAME", help="only the queries whose split is NAME"
+    )
+    sub.add_argument(
+        "--ranks",
+        action="store_true",
+        help="also print each query's rank of its first relevant article",
+    )
+    _add_json_option(sub)
+
+
+def _add_check_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "check",
+        "verify an index: open every segment, read every article and posting "
+        "list; exit status 1 if anything is damaged",
+        common,
+    )
+    _add_json_option(sub)
+
+
+def _add_swap_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "swap",
+        "check the index in NEW, then point the symbolic link --index at it "
+        "atomically (searchers follow on their next search)",
+        common,
+    )
+    sub.add_argument(
+        "new", type=Path, metavar="NEW", help="directory of the replacement index"
+    )
