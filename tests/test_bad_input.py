@@ -22,9 +22,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from newsindex import Analyzer, Article, NewsIndex, ingest
-from newsindex import _inputs as inputs_module
+from newsindex import _records as records_module
+from newsindex._directory import INDEX_NAME
 from newsindex.cli import EXIT_ERROR, EXIT_SKIPPED, main
-from newsindex.schema import INDEX_NAME
 
 GOOD = {"title": "Harga beras naik", "body": "Harga beras di pasar naik lagi."}
 
@@ -238,7 +238,9 @@ def refuse(monkeypatch: pytest.MonkeyPatch, file: Path, folder: Path) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(folder))
         return real_scandir(path)
 
-    monkeypatch.setattr(inputs_module, "open", guarded_open, raising=False)
+    # The readers of each format open files in _records; listing folders is
+    # _inputs' work, through os.scandir.
+    monkeypatch.setattr(records_module, "open", guarded_open, raising=False)
     monkeypatch.setattr(os, "scandir", guarded_scandir)
 
 

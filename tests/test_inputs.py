@@ -1,4 +1,4 @@
-"""Tests of newsindex._inputs: reading article files and bulk indexing."""
+"""Tests of newsindex._inputs and _records: reading article files, bulk indexing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from newsindex import Analyzer, Article, InputError, NewsIndex
-from newsindex import _inputs as inputs_module
-from newsindex._inputs import IngestReport, Problem, ingest, iter_records, stable_id
+from newsindex import Analyzer, Article, ConfigurationError, InputError, NewsIndex
+from newsindex import _records as records_module
+from newsindex._inputs import IngestReport, Problem, ingest, iter_records
+from newsindex._records import stable_id
 
 BERAS = {
     "id": "kompas-1",
@@ -174,7 +175,8 @@ def test_null_date_beside_published_is_fine(tmp_path: Path) -> None:
 def test_over_long_line_is_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inputs_module, "MAX_RECORD_BYTES", 1000)
+    # The readers look the limit up where they are defined.
+    monkeypatch.setattr(records_module, "MAX_RECORD_BYTES", 1000)
     long = json.dumps({"body": "kata " * 1000})
     path = write(tmp_path / "a.jsonl", long + "\n" + jsonl(BERAS))
     found = list(iter_records(path))
@@ -450,12 +452,14 @@ def test_strict_rejects_unsupported_files(index: NewsIndex, tmp_path: Path) -> N
     assert count(index) == 0
 
 
-def test_bad_jobs(index: NewsIndex, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="jobs"):
-        ingest(index, tmp_path, jobs=0)
+@pytest.mark.parametrize("jobs", [0, -1, True, 1.5])
+def test_bad_jobs(index: NewsIndex, tmp_path: Path, jobs: Any) -> None:
+    with pytest.raises(ConfigurationError, match="jobs") as caught:
+        ingest(index, tmp_path, jobs=jobs)
+    assert isinstance(caught.value, ValueError)  # what callers caught before
 
 
-def test_jobs_is_passed_once_the_writer_takes_it(
+def test_jobs_is_passed_to_the_writer(
     index: NewsIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
