@@ -1,12 +1,30 @@
-"""IndexWriter: upserts without duplicates, parallel jobs, cancel, merges."""
+"""Tests of newsindex._writing: IndexWriter and the merge policy.
+
+Adding, counting and getting articles, stored articles that come back whole,
+upserts without duplicates (in one writer, across flushed segments and across
+commits), deletes, parallel jobs, cancelling (explicitly or on an exception) and
+the files it removes, a closed writer, one writer at a time, optimize, and
+automatic merges that keep counts and every article findable.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
+from shorthands import article, ids
 
-from newsindex import Analyzer, Article, NewsIndex
+from newsindex import (
+    Analyzer,
+    Article,
+    ArticleError,
+    IndexLockedError,
+    IndexWriter,
+    NewsIndex,
+    WriterClosedError,
+)
 from newsindex._parallel import BATCH_SIZE
 
 
@@ -16,7 +34,7 @@ def plain_index(tmp_path: Path) -> NewsIndex:
     return NewsIndex.create(tmp_path / "index", analyzer=Analyzer(stemmer="none"))
 
 
-def article(i: int, version: int = 0) -> Article:
+def numbered_article(i: int, version: int = 0) -> Article:
     return Article(
         id=f"a{i}",
         title=f"judul {i} versi{version}",
@@ -26,11 +44,11 @@ def article(i: int, version: int = 0) -> Article:
 
 def test_same_id_twice_in_one_writer_leaves_one_copy(plain_index: NewsIndex) -> None:
     with plain_index.writer() as writer:
-        assert writer.add(article(1, 0)) is False
-        assert writer.add(article(1, 1)) is True
-        assert writer.add(article(1, 2)) is True
+        assert writer.add(numbered_article(1, 0)) is False
+        assert writer.add(numbered_article(1, 1)) is True
+        assert writer.add(numbered_article(1, 2)) is True
     assert plain_index.count() == 1
-    assert plain_index.get("a1") == article(1, 2)
+    assert plain_index.get("a1") == numbered_article(1, 2)
     assert plain_index.search("versi0").total == 0
     assert plain_index.search("versi2").total == 1
 
@@ -45,21 +63,21 @@ def test_updates_across_commits_and_flushes_never_duplicate(
         writer._flush_tokens = 20
         with writer:
             for i in range(30):
-                writer.add(article(i % 10, round_ * 100 + i))
+                writer.add(numbered_article(i % 10, round_ * 100 + i))
     assert plain_index.count() == 10
     for i in range(10):
         found = plain_index.search(f"nomor{i}")
         assert found.total == 1
         assert found.hits[0].id == f"a{i}"
-        assert plain_index.get(f"a{i}") == article(i, 200 + 20 + i)
+        assert plain_index.get(f"a{i}") == numbered_article(i, 200 + 20 + i)
 
 
 def test_parallel_jobs_build_the_same_index(tmp_path: Path) -> None:
     analyzer = Analyzer(stemmer="none")
     count = BATCH_SIZE * 2 + 50  # enough to start the worker processes
-    articles = [article(i) for i in range(count)]
+    articles = [numbered_article(i) for i in range(count)]
     # Ids repeated across batches: the later copy must win.
-    articles += [article(i, 1) for i in range(0, count, 97)]
+    articles += [numbered_article(i, 1) for i in range(0, count, 97)]
     serial = NewsIndex.create(tmp_path / "serial", analyzer=analyzer)
     serial.add_many(articles)
     parallel = NewsIndex.create(tmp_path / "parallel", analyzer=analyzer)
@@ -103,12 +121,12 @@ def test_failed_add_leaves_the_batch_unchanged(plain_index: NewsIndex) -> None:
 
 
 def test_cancel_removes_the_writers_files(plain_index: NewsIndex) -> None:
-    plain_index.add(article(1))
+    plain_index.add(numbered_article(1))
     before = sorted(p.name for p in plain_index.path.iterdir())
     writer = plain_index.writer()
     writer._flush_tokens = 5
     for i in range(20):
-        writer.add(article(i))
+        writer.add(numbered_article(i))
     writer.cancel()
     assert sorted(p.name for p in plain_index.path.iterdir()) == before
     assert plain_index.count() == 1
@@ -116,7 +134,7 @@ def test_cancel_removes_the_writers_files(plain_index: NewsIndex) -> None:
 
 def test_deletes_and_merges_keep_counts(plain_index: NewsIndex) -> None:
     for i in range(12):  # one segment per commit: the eighth triggers a merge
-        plain_index.add(article(i))
+        plain_index.add(numbered_article(i))
     assert plain_index.count() == 12
     assert plain_index.stats().segments < 12
     for i in range(0, 12, 2):
@@ -129,3 +147,202 @@ def test_deletes_and_merges_keep_counts(plain_index: NewsIndex) -> None:
     assert sorted(h.id for h in plain_index.search("judul", limit=20)) == sorted(
         f"a{i}" for i in range(1, 12, 2)
     )
+
+
+# -- writing through NewsIndex -----------------------------------------------------
+
+
+def test_add_count_get(empty_index: NewsIndex) -> None:
+    summary = empty_index.add_many([article("a"), article("b")])
+    assert (summary.added, summary.updated, summary.deleted) == (2, 0, 0)
+    assert empty_index.count() == 2
+    assert empty_index.get("a") == article("a")
+    assert empty_index.get("c") is None
+    assert "a" in empty_index
+    assert "c" not in empty_index
+    assert 5 not in empty_index
+
+
+def test_stored_article_comes_back_whole(empty_index: NewsIndex) -> None:
+    original = Article(
+        id="a",
+        title='Harga "naik" & <turun>',
+        body="Badan\tdan kepala.\nBaris baru.",
+        published=dt.datetime(
+            2024, 9, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=7))
+        ),
+        source="Kabar Nusantara",
+        category="Ekonomi",
+        url="https://example.com/a",
+        extra={"tags": ["bbm"], "nilai": 1.5},
+    )
+    empty_index.add(original)
+    assert empty_index.get("a") == original
+
+
+def test_upsert_in_one_writer_keeps_the_newest(empty_index: NewsIndex) -> None:
+    with empty_index.writer() as writer:
+        assert writer.add(article("a", "Versi pertama")) is False
+        assert writer.add(article("b")) is False
+        assert writer.add(article("a", "Versi kedua")) is True
+        assert writer.add(article("a", "Versi ketiga")) is True
+        summary = writer.commit()
+    assert (summary.added, summary.updated) == (2, 2)
+    assert empty_index.count() == 2
+    assert empty_index.get("a").title == "Versi ketiga"
+    assert ids(empty_index.search("versi")) == ["a"]
+    assert empty_index.search("pertama").total == 0
+
+
+def test_upsert_across_flushed_segments(empty_index: NewsIndex) -> None:
+    # A tiny flush threshold puts every article in a segment of its own.
+    with IndexWriter(
+        empty_index._directory, empty_index.analyzer, flush_tokens=1
+    ) as writer:
+        writer.add(article("a", "Versi pertama"))
+        writer.add(article("b"))
+        writer.add(article("a", "Versi kedua"))
+    assert empty_index.count() == 2
+    assert empty_index.get("a").title == "Versi kedua"
+    assert empty_index.search("pertama").total == 0
+
+
+def test_upsert_across_commits(empty_index: NewsIndex) -> None:
+    empty_index.add(article("a", "Versi pertama"))
+    assert empty_index.search("pertama").total == 1
+    summary = empty_index.add(article("a", "Versi kedua"))
+    assert (summary.added, summary.updated) == (0, 1)
+    assert empty_index.count() == 1
+    assert empty_index.get("a").title == "Versi kedua"
+    assert empty_index.search("pertama").total == 0
+    assert ids(empty_index.search("versi")) == ["a"]
+
+
+def test_delete(empty_index: NewsIndex) -> None:
+    empty_index.add_many(
+        [article("a", "Banjir Bekasi"), article("b", "Banjir Semarang")]
+    )
+    assert empty_index.search("banjir").total == 2
+    assert empty_index.delete("a") is True
+    assert empty_index.delete("a") is False
+    assert empty_index.delete("tidak-ada") is False
+    assert empty_index.count() == 1
+    assert empty_index.get("a") is None
+    assert ids(empty_index.search("banjir")) == ["b"]
+    stats = empty_index.stats()
+    assert stats.articles == 1
+
+
+def test_delete_in_the_same_writer(empty_index: NewsIndex) -> None:
+    with empty_index.writer() as writer:
+        writer.add(article("a"))
+        writer.add(article("b"))
+        assert writer.delete("a") is True
+        assert writer.delete("a") is False
+        summary = writer.commit()
+    assert (summary.added, summary.deleted) == (2, 1)
+    assert empty_index.count() == 1
+    assert empty_index.get("a") is None
+
+
+def test_writer_cancels_on_exception(empty_index: NewsIndex) -> None:
+    empty_index.add(article("a", "Asli"))
+    files = sorted(os.listdir(empty_index.path))
+    writers: list[IndexWriter] = []
+
+    def failing_batch() -> None:
+        with empty_index.writer() as writer:
+            writers.append(writer)
+            writer.add(article("b"))
+            writer.add(article("a", "Diganti"))
+            writer.delete("a")
+            raise RuntimeError("gagal")
+
+    with pytest.raises(RuntimeError, match="gagal"):
+        failing_batch()
+    assert writers[0].closed
+    assert empty_index.count() == 1
+    assert empty_index.get("a").title == "Asli"
+    assert empty_index.get("b") is None
+    assert sorted(os.listdir(empty_index.path)) == files
+    with empty_index.writer(timeout=0.5) as again:  # the lock was released
+        again.add(article("c"))
+    assert empty_index.count() == 2
+
+
+def test_explicit_cancel(empty_index: NewsIndex) -> None:
+    writer = empty_index.writer()
+    writer.add(article("a"))
+    writer.cancel()
+    writer.cancel()  # harmless
+    assert empty_index.count() == 0
+
+
+@pytest.mark.parametrize("end", ["commit", "cancel"])
+def test_writer_closed_after_commit_or_cancel(empty_index: NewsIndex, end: str) -> None:
+    writer = empty_index.writer()
+    writer.add(article("a"))
+    getattr(writer, end)()
+    assert writer.closed
+    with pytest.raises(WriterClosedError):
+        writer.add(article("b"))
+    with pytest.raises(WriterClosedError):
+        writer.delete("a")
+    with pytest.raises(RuntimeError):  # it is a RuntimeError too
+        writer.commit()
+
+
+def test_writer_accepts_only_articles(empty_index: NewsIndex) -> None:
+    with empty_index.writer() as writer, pytest.raises(ArticleError, match="Article"):
+        writer.add({"id": "a"})  # type: ignore[arg-type]
+    assert empty_index.count() == 0
+
+
+def test_one_writer_at_a_time(empty_index: NewsIndex) -> None:
+    with empty_index.writer():
+        with pytest.raises(IndexLockedError, match="another writer"):
+            empty_index.writer(timeout=0.05)
+        with pytest.raises(TimeoutError):  # it is a TimeoutError too
+            empty_index.add_many([article("a")], timeout=0.05)
+
+
+def test_optimize_makes_one_segment(empty_index: NewsIndex) -> None:
+    for name in ("banjir", "gempa", "longsor"):
+        empty_index.add(article(name))
+    assert empty_index.stats().segments == 3
+    summary = empty_index.optimize()
+    assert summary.added == summary.updated == summary.deleted == 0
+    assert empty_index.stats().segments == 1
+    assert empty_index.count() == 3
+
+
+TOPICS = (
+    "banjir",
+    "gempa",
+    "longsor",
+    "pemilu",
+    "vaksin",
+    "konser",
+    "maraton",
+    "inflasi",
+)
+
+
+def test_optimize_keeps_every_article_findable(empty_index: NewsIndex) -> None:
+    for topic in TOPICS[:3]:
+        empty_index.add(article(topic, f"Berita {topic} hari ini"))
+    empty_index.optimize()
+    assert [ids(empty_index.search(topic)) for topic in TOPICS[:3]] == [
+        [topic] for topic in TOPICS[:3]
+    ]
+
+
+def test_automatic_merge_keeps_every_article_findable(empty_index: NewsIndex) -> None:
+    # One commit per article: the eighth small segment triggers a merge.
+    for topic in TOPICS:
+        empty_index.add(article(topic, f"Berita {topic} hari ini"))
+    assert empty_index.stats().segments < len(TOPICS)
+    assert [empty_index.get(topic).id for topic in TOPICS] == list(TOPICS)
+    assert [ids(empty_index.search(topic)) for topic in TOPICS] == [
+        [topic] for topic in TOPICS
+    ]
