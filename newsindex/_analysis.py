@@ -34,16 +34,7 @@ import attrs
 
 from newsindex import _wordlists
 from newsindex._stemmers import Stemmer, builtin_stemmer_for, get_stemmer
-
-__all__ = [
-    "DEFAULT_CACHE_SIZE",
-    "DEFAULT_PROTECTED_WORDS",
-    "DEFAULT_STOPWORDS",
-    "MAX_WORD_LENGTH",
-    "TOKEN_PATTERN",
-    "Analyzer",
-    "Token",
-]
+from newsindex.errors import ConfigurationError
 
 #: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
 #: before such a number, on their own (``Rp`` of ``Rp10.000``: the lookahead
@@ -151,7 +142,7 @@ class Analyzer:
     Args:
         stemmer: ``"sastrawi"`` (default), ``"tala"``, ``"none"``, or an
             object with ``name`` and ``stem(word)`` (see
-            :mod:`newsindex._stemmers`).
+            :class:`newsindex.Stemmer`).
         stopwords: words not indexed; default :data:`DEFAULT_STOPWORDS`.
         protected_words: words never stemmed; default
             :data:`DEFAULT_PROTECTED_WORDS`.
@@ -162,7 +153,7 @@ class Analyzer:
             a full cache is emptied and refilled, which bounds its memory.
 
     Raises:
-        ValueError: an unknown stemmer name or a non-positive cache size.
+        ConfigurationError: an unknown stemmer name or a non-positive cache size.
     """
 
     def __init__(
@@ -176,7 +167,7 @@ class Analyzer:
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
         if cache_size < 1:
-            raise ValueError(f"cache_size must be positive, not {cache_size}")
+            raise ConfigurationError(f"cache_size must be positive, not {cache_size}")
         self._stemmer = get_stemmer(stemmer)
         base_stop = DEFAULT_STOPWORDS if stopwords is None else stopwords
         base_protected = (
@@ -248,12 +239,12 @@ class Analyzer:
                 stemmer that is not built in.
 
         Raises:
-            ValueError: the record's stemmer is not built in and no stemmer
+            ConfigurationError: the record's stemmer is not built in and no stemmer
                 with that name was given, or the tokenizer is newer than
                 this version of newsindex knows.
         """
         if description.get("tokenizer") != TOKENIZER_VERSION:
-            raise ValueError(
+            raise ConfigurationError(
                 f"tokenizer version {description.get('tokenizer')!r} is not "
                 f"the one this newsindex uses ({TOKENIZER_VERSION})"
             )
@@ -261,7 +252,7 @@ class Analyzer:
         if stemmer is None:
             stemmer = builtin_stemmer_for(name)
         if stemmer is None or stemmer.name != name:
-            raise ValueError(
+            raise ConfigurationError(
                 f"the index was built with stemmer {name!r}; pass an analyzer "
                 "with that stemmer"
             )

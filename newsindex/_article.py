@@ -12,8 +12,6 @@ import attrs
 
 from newsindex.errors import ArticleError
 
-__all__ = ["MAX_ID_LENGTH", "Article", "parse_published"]
-
 #: Longest accepted article id, in characters.
 MAX_ID_LENGTH: Final = 512
 
@@ -59,7 +57,8 @@ def parse_published(value: object) -> dt.date | dt.datetime | None:
     )
 
 
-def _text(value: object) -> str:
+def _text(value: str | None) -> str:
+    # Typed for callers (mypy reports Article(title=1)); checked for the rest.
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -94,7 +93,7 @@ def _check_json(value: object, where: str) -> None:
     raise ArticleError(f"{where} holds {type(value).__name__}, which JSON cannot")
 
 
-def _extra(value: object) -> Mapping[str, Any]:
+def _extra(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -107,6 +106,16 @@ def _extra(value: object) -> Mapping[str, Any]:
     # cannot reach (a plain dict, so that articles pickle for worker processes).
     copied: dict[str, Any] = json.loads(json.dumps(dict(value)))
     return copied
+
+
+def _id(value: str) -> str:
+    return _text(value)
+
+
+def _published(
+    value: dt.date | dt.datetime | str | None,
+) -> dt.date | dt.datetime | None:
+    return parse_published(value)
 
 
 def _check_id(_instance: object, _attribute: object, value: str) -> None:
@@ -140,11 +149,11 @@ class Article:
             date is not ISO 8601.
     """
 
-    id: str = attrs.field(converter=_text, validator=_check_id)
+    id: str = attrs.field(converter=_id, validator=_check_id)
     title: str = attrs.field(default="", converter=_text)
     body: str = attrs.field(default="", converter=_text)
     published: dt.date | dt.datetime | None = attrs.field(
-        default=None, converter=parse_published
+        default=None, converter=_published
     )
     source: str = attrs.field(default="", converter=_text)
     category: str = attrs.field(default="", converter=_text)
@@ -191,29 +200,29 @@ class Article:
             raise ArticleError("the record has no 'id'")
         return cls(**known, extra=extra)
 
-    @classmethod
-    def _from_stored(cls, record: dict[str, Any]) -> Article:
-        """Rebuild an article that was validated when it was indexed.
-
-        The index stores :meth:`to_dict` of a valid article, so reading one
-        back skips validation (a third of a search's time otherwise). The
-        record is freshly decoded JSON, owned by no one else.
-        """
-        article = object.__new__(cls)
-        published = record.pop("published")
-        values = {key: record.pop(key) for key in _FIELD_ORDER}
-        values["published"] = None if published is None else parse_published(published)
-        values["extra"] = record
-        for key, value in values.items():
-            object.__setattr__(article, key, value)
-        return article
-
     def timestamp(self) -> float | None:
         """The sort key of :attr:`published` (see :func:`published_timestamp`)."""
         return published_timestamp(self.published)
 
 
 _FIELD_ORDER: Final = ("id", "title", "body", "source", "category", "url")
+
+
+def article_from_stored(record: dict[str, Any]) -> Article:
+    """Rebuild an article that was validated when it was indexed.
+
+    The index stores :meth:`Article.to_dict` of a valid article, so reading
+    one back skips validation (a third of a search's time otherwise). The
+    record is freshly decoded JSON, owned by no one else.
+    """
+    article = object.__new__(Article)
+    published = record.pop("published")
+    values = {key: record.pop(key) for key in _FIELD_ORDER}
+    values["published"] = None if published is None else parse_published(published)
+    values["extra"] = record
+    for key, value in values.items():
+        object.__setattr__(article, key, value)
+    return article
 
 
 def published_timestamp(value: dt.date | dt.datetime | None) -> float | None:

@@ -15,13 +15,12 @@ from typing import Any
 
 import attrs
 import numpy as np
-from whoosh.filedb.filestore import FileStorage
 
-from newsindex._segments import KEYWORD_FIELDS, SegmentData, checksums
+from newsindex._directory import IndexDirectory, Manifest
+from newsindex._segment_files import checksums
+from newsindex._segment_reader import SegmentData
 from newsindex.errors import NewsIndexError
-from newsindex.schema import TEXT_FIELDS, Manifest, read_toc
-
-__all__ = ["CheckReport", "check_index"]
+from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 
 @attrs.frozen
@@ -63,22 +62,22 @@ def check_index(path: str | os.PathLike[str]) -> CheckReport:
     """
     root = Path(path)
     problems: list[str] = []
+    directory = IndexDirectory(str(root))
     try:
         Manifest.read(root)
-        toc = read_toc(str(root))
+        toc = directory.read_toc()
     except (NewsIndexError, OSError) as exc:
         return CheckReport(str(root), -1, 0, 0, (str(exc),))
-    storage = FileStorage(str(root))
     live_ids: Counter[str] = Counter()
     articles = 0
     for segment in toc.segments:
         name = segment.segment_id()
         try:
-            data = SegmentData(storage, segment)
+            data = SegmentData(directory, segment)
         except NewsIndexError as exc:
             problems.append(str(exc))
             continue
-        if not _checksums_match(storage.folder, segment, problems):
+        if not _checksums_match(directory, segment, problems):
             data.close()
             continue
         try:
@@ -103,7 +102,7 @@ def _check_segment(
     n = data.doc_count_all
     id_of: dict[int, str] = {}
     for term, info in data.terms("id"):
-        postings = data._read_postings(info, term)
+        postings = data.read_postings(info, term)
         for docnum in postings.ids.tolist():
             id_of[docnum] = term.decode("utf-8")
     good = 0
@@ -126,7 +125,7 @@ def _check_segment(
     for field in (*TEXT_FIELDS, *KEYWORD_FIELDS):
         tokens = 0
         for term, info in data.terms(field):
-            postings = data._read_postings(info, term)
+            postings = data.read_postings(info, term)
             ids = postings.ids.astype(np.int64)
             if len(ids) and (int(ids[-1]) >= n or bool(np.any(np.diff(ids) <= 0))):
                 problems.append(
@@ -144,12 +143,14 @@ def _check_segment(
     return good
 
 
-def _checksums_match(folder: str, segment: Any, problems: list[str]) -> bool:
+def _checksums_match(
+    directory: IndexDirectory, segment: Any, problems: list[str]
+) -> bool:
     """Compare a segment's files with the checksums recorded when written."""
     recorded = getattr(segment, "newsindex_checksums", None)
     if recorded is None:  # written without them (by Whoosh itself)
         return True
-    found = checksums(folder, segment, recorded)
+    found = checksums(directory, segment, recorded)
     damaged = sorted(ext for ext, crc in recorded.items() if found.get(ext) != crc)
     for ext in damaged:
         problems.append(

@@ -37,8 +37,6 @@ from whoosh.matching.mcore import ListMatcher
 
 from newsindex.errors import CorruptIndexError
 
-__all__ = ["ArrayMatcher", "NewsCodec", "PositionsFormat", "Postings"]
-
 MAGIC: Final = b"NXp1"
 HAS_TFS: Final = 1
 HAS_POSITIONS: Final = 2
@@ -348,6 +346,9 @@ class ArrayPostingsWriter:
 
 class NewsCodec(W3Codec):
     """Whoosh's W3 codec with array posting lists (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
 
     def field_writer(self, storage: Any, segment: Any) -> ArrayFieldWriter:
         return ArrayFieldWriter(self, storage, segment)

@@ -19,8 +19,6 @@ import attrs
 from newsindex._index import NewsIndex
 from newsindex.errors import InputError
 
-__all__ = ["DEPTH", "Evaluation", "JudgedQuery", "evaluate", "read_queries"]
-
 #: Hits retrieved per query (the depth of Recall@100).
 DEPTH: Final = 100
 

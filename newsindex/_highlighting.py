@@ -8,7 +8,9 @@ as they are written.
 
 Choosing a snippet is four steps, kept apart:
 
-1. *find*: the analyzer's spans whose term is a query term;
+1. *find*: where the query's words are. A search reads their offsets from the
+   postings it gathered (:func:`query_matches`, :func:`spans_at`), so the hits'
+   text is not analysed again; :func:`make_snippet` analyses a given text;
 2. *score*: every window of :data:`SNIPPET_WIDTH` characters that starts at a
    match, by distinct query terms, then matches, inside it;
 3. *place*: the best window, widened to the start of its sentence when that
@@ -21,21 +23,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Final
 
 import attrs
+import numpy as np
 
 from newsindex._analysis import Analyzer
-
-__all__ = [
-    "SNIPPET_WIDTH",
-    "Snippet",
-    "highlight_matches",
-    "highlight_text",
-    "make_snippet",
-    "snippet_from_matches",
-]
+from newsindex._gathering import Gathered
+from newsindex.errors import ConfigurationError
+from newsindex.schema import TEXT_FIELDS
 
 #: A query word found in a text: ``(start, end, term)``.
 Match = tuple[int, int, str]
@@ -82,10 +79,10 @@ class Snippet:
         escaped, quotes included.
 
         Raises:
-            ValueError: ``tag`` is not a plain tag name.
+            ConfigurationError: ``tag`` is not a plain tag name.
         """
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", tag):
-            raise ValueError(f"not a tag name: {tag!r}")
+            raise ConfigurationError(f"not a tag name: {tag!r}")
         return self._render(
             lambda s: html.escape(s, quote=True), f"<{tag}>", f"</{tag}>"
         )
@@ -104,6 +101,73 @@ class Snippet:
             last = end
         parts.append(escape(self.text[last:]))
         return "".join(parts)
+
+
+#: Where a query word begins in each hit's fields: (hit, field) -> [(start, term)].
+MatchStarts = dict[tuple[int, str], list[tuple[int, str]]]
+
+
+def query_matches(
+    gathered: Gathered, terms: Iterable[str], docs: Sequence[tuple[int, int]]
+) -> MatchStarts:
+    """Where the query's ``terms`` begin in each of ``docs``.
+
+    Args:
+        gathered: the search's posting lists.
+        terms: the positive query terms.
+        docs: ``(segment index, document number)`` of each hit.
+
+    Returns:
+        ``(hit index, field) -> [(start, term), ...]``, read from the offsets
+        stored in the postings, so the hits' text is not analysed again.
+    """
+    found: MatchStarts = {}
+    by_segment: dict[int, dict[int, int]] = {}
+    for hit, (si, docnum) in enumerate(docs):
+        by_segment.setdefault(si, {})[docnum] = hit
+    for si, hit_of in by_segment.items():
+        numbers = sorted(hit_of)
+        wanted = np.asarray(numbers, dtype=np.int64)
+        for term in terms:
+            for field in TEXT_FIELDS:
+                postings = gathered.terms.get((si, field, term))
+                if postings is None or postings.starts is None:
+                    continue
+                # A handful of documents: find each one's run of offsets
+                # directly rather than through array-wide operations.
+                ids = postings.ids
+                idx = np.searchsorted(ids, wanted).tolist()
+                bounds = postings.bounds
+                for doc, i in zip(numbers, idx, strict=True):
+                    if i == len(ids) or ids[i] != doc:
+                        continue
+                    starts = postings.starts[bounds[i] : bounds[i + 1]].tolist()
+                    found.setdefault((hit_of[doc], field), []).extend(
+                        (start, term) for start in starts
+                    )
+    return found
+
+
+def spans_at(
+    analyzer: Analyzer, text: str, starts: Iterable[tuple[int, str]]
+) -> list[Match]:
+    """``(start, end, term)`` of the words beginning at ``starts``.
+
+    A word's end comes from the analyzer; where a doubled word sits inside
+    a longer compound (``x-anak-anak``), that end may run past the next
+    word's start, so it is cut back to it, hyphen and all.
+    """
+    spans: list[Match] = []
+    for start, term in sorted(starts):
+        span = analyzer.span_at(text, start)
+        if span is None:
+            continue
+        if spans and spans[-1][1] > start:
+            first, _, first_term = spans[-1]
+            end = first + len(text[first:start].rstrip("-"))
+            spans[-1] = (first, end, first_term)
+        spans.append((span[0], span[1], term))
+    return spans
 
 
 def _clean(text: str) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,40 +11,25 @@ from types import TracebackType
 from typing import Any
 
 import attrs
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
-from newsindex._query import QueryLimits
-from newsindex._results import SearchResults
-from newsindex._searching import Ranking, Snapshot, search
-from newsindex._segments import SegmentData
-from newsindex._writing import IndexWriter, WriteSummary
-from newsindex.errors import (
-    CorruptIndexError,
-    IndexClosedError,
-    IndexExistsError,
-    IndexNotFoundError,
-)
-from newsindex.schema import (
-    INDEX_NAME,
+from newsindex._directory import (
     MANIFEST_NAME,
-    NO_DATE,
+    IndexDirectory,
     Manifest,
-    build_schema,
-    latest_generation,
-    read_toc,
+    prepare_new,
 )
-
-__all__ = ["IndexStats", "NewsIndex", "swap_index"]
-
-_OPEN_RETRIES = 20
-# What a create() killed before writing the manifest can leave behind.
-_LEFT_BY_CREATE = re.compile(
-    rf"^(_{INDEX_NAME}_0\.toc(\..+)?|\.manifest-.+|WRITELOCK)$"
-)
+from newsindex._options import DateBound, Names, SearchOptions, Sort
+from newsindex._query import QueryLimits
+from newsindex._ranking import Ranking
+from newsindex._results import SearchResults
+from newsindex._searching import search
+from newsindex._snapshot import Snapshot, load_snapshot
+from newsindex._writing import IndexWriter, WriteSummary
+from newsindex.errors import IndexClosedError, IndexNotFoundError
+from newsindex.schema import NO_DATE, build_schema
 
 
 @attrs.frozen
@@ -115,8 +98,7 @@ class NewsIndex:
         self._analyzer = analyzer
         self._ranking = ranking or Ranking()
         self._limits = limits or QueryLimits()
-        self._real = os.path.realpath(path)
-        self._storage = FileStorage(self._real)
+        self._directory = IndexDirectory(os.path.realpath(path))
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._closed = False
@@ -138,19 +120,9 @@ class NewsIndex:
             IndexExistsError: ``path`` is not an empty directory.
         """
         root = Path(path)
-        if root.exists():
-            if not root.is_dir():
-                raise IndexExistsError(f"{root} exists and is not a directory")
-            if (root / MANIFEST_NAME).exists():
-                raise IndexExistsError(f"{root} already holds an index")
-            if any(not _LEFT_BY_CREATE.match(p.name) for p in root.iterdir()):
-                raise IndexExistsError(
-                    f"{root} already holds files; give an empty directory"
-                )
-        root.mkdir(parents=True, exist_ok=True)
+        prepare_new(root)
         analyzer = analyzer or Analyzer()
-        storage = FileStorage(str(root))
-        TOC.create(storage, build_schema(), INDEX_NAME)
+        IndexDirectory(str(root)).create(build_schema())
         # The manifest comes last: its presence marks a complete index.
         manifest = Manifest.create(root, analyzer)
         return cls(root, manifest, analyzer, ranking, limits)
@@ -223,16 +195,16 @@ class NewsIndex:
         if self._closed:
             raise IndexClosedError(f"the index at {self._path} was closed")
         real = os.path.realpath(self._path)
-        if real != self._real:
+        if real != self._directory.folder:
             self._follow_swap(real)
-        latest = latest_generation(self._real)
+        latest = self._directory.latest_generation()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == latest:
             return snapshot
         with self._lock:
             snapshot = self._snapshot
             if snapshot is None or snapshot.generation != latest:
-                snapshot = self._load(snapshot)
+                snapshot = load_snapshot(self._directory, snapshot)
                 # Replaced snapshots are not closed here: a search in another
                 # thread may still be reading them. Their files close when the
                 # last reference goes.
@@ -242,54 +214,13 @@ class NewsIndex:
     def _follow_swap(self, real: str) -> None:
         """Switch to the index a swapped symbolic link now points at."""
         with self._lock:
-            if real == self._real:
+            if real == self._directory.folder:
                 return
             Manifest.read(Path(real)).analyzer(self._analyzer)
-            self._real = real
-            self._storage = FileStorage(real)
+            self._directory = IndexDirectory(real)
             # Drop the old snapshot (searches still using it keep it alive);
             # generations of two indexes are not comparable.
             self._snapshot = None
-
-    def _load(self, previous: Snapshot | None) -> Snapshot:
-        """Open the latest generation, reusing the segments it shares with
-        ``previous``.
-
-        A commit in another process may replace the table of contents and
-        delete merged segments between our listing and our opening them;
-        then the listing names a newer generation and we try again. Damage
-        that persists in one generation is reported at once.
-        """
-        reusable = {}
-        if previous is not None:
-            reusable = {s.name: s for s in previous.segments}
-        folder = self._real
-        for _ in range(_OPEN_RETRIES):
-            generation = latest_generation(folder)
-            try:
-                toc = read_toc(folder, generation if generation >= 0 else None)
-                segments = []
-                for segment in toc.segments:
-                    old = reusable.get(segment.segment_id())
-                    if (
-                        old is not None
-                        and old.segment.deleted_count() == segment.deleted_count()
-                    ):
-                        segments.append(old)
-                    else:
-                        segments.append(SegmentData(self._storage, segment))
-                return Snapshot(toc.generation, segments)
-            except (FileNotFoundError, CorruptIndexError) as exc:
-                if latest_generation(folder) != generation:
-                    continue  # a commit moved on: open the new generation
-                if isinstance(exc, CorruptIndexError):
-                    raise
-                raise CorruptIndexError(
-                    f"the index at {folder}: file {exc.filename} is missing"
-                ) from exc
-        raise CorruptIndexError(
-            f"the index at {self._path} changed {_OPEN_RETRIES} times while opening"
-        )
 
     # -- writing -------------------------------------------------------------------
 
@@ -304,12 +235,12 @@ class NewsIndex:
 
         Raises:
             IndexLockedError: the lock stayed taken for ``timeout`` seconds.
-            ValueError: ``jobs`` is not a positive integer.
+            ConfigurationError: ``jobs`` is not a positive integer.
         """
         real = os.path.realpath(self._path)
-        if real != self._real:
+        if real != self._directory.folder:
             self._follow_swap(real)
-        return IndexWriter(self, timeout=timeout, jobs=jobs)
+        return IndexWriter(self._directory, self._analyzer, timeout=timeout, jobs=jobs)
 
     def add(self, article: Article) -> WriteSummary:
         """Add or replace one article and commit."""
@@ -360,18 +291,18 @@ class NewsIndex:
         limit: int | None = None,
         offset: int = 0,
         page: int | None = None,
-        since: Any = None,
-        until: Any = None,
-        sources: str | Iterable[str] | None = None,
-        categories: str | Iterable[str] | None = None,
-        sort: str = "relevance",
+        since: DateBound = None,
+        until: DateBound = None,
+        sources: Names = None,
+        categories: Names = None,
+        sort: Sort = "relevance",
         snippets: bool = True,
     ) -> SearchResults:
         """Search the latest commit.
 
         Args:
             query: free text; ``"phrases"``, ``-word`` and ``OR`` work (see
-                :mod:`newsindex._query`). Any string is accepted.
+                the README's query language). Any string is accepted.
             limit: hits per page, 1 to 1,000 (default 10).
             offset: hits to skip; or give ``page`` instead.
             page: 1-based page number (``offset = (page - 1) * limit``).
@@ -393,11 +324,8 @@ class NewsIndex:
         Raises:
             QueryError: a bad limit, offset, page, sort, or date.
         """
-        return search(
-            self._current(),
-            self._analyzer,
-            self._ranking,
-            query,
+        snapshot = self._current()
+        options = SearchOptions(
             limit=limit,
             offset=offset,
             page=page,
@@ -407,12 +335,14 @@ class NewsIndex:
             categories=categories,
             sort=sort,
             snippets=snippets,
-            limits=self._limits,
+        )
+        return search(
+            snapshot, self._analyzer, self._ranking, self._limits, query, options
         )
 
     def check(self) -> CheckReport:
         """Read the whole latest commit and report any damage (see
-        :func:`newsindex._checking.check_index`); never raises for damage."""
+        :func:`newsindex.check_index`); never raises for damage."""
         return check_index(self._path)
 
     def stats(self) -> IndexStats:
@@ -422,9 +352,7 @@ class NewsIndex:
         terms = sum(
             s.term_count(f) for s in snapshot.segments for f in ("title", "body")
         )
-        size = sum(
-            entry.stat().st_size for entry in os.scandir(self._path) if entry.is_file()
-        )
+        size = self._directory.size_bytes()
         earliest = latest = None
         for segment in snapshot.segments:
             dates = segment.published[segment.live & (segment.published != NO_DATE)]
@@ -481,30 +409,3 @@ def _iso(timestamp: int | None) -> str | None:
         return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
     except (OverflowError, OSError, ValueError):  # a damaged date column
         return "invalid"
-
-
-def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Point the symbolic link ``link`` at the index in ``target``, atomically.
-
-    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
-    and a rebuilt one can replace it with no moment without an index:
-    every :class:`NewsIndex` opened on the link switches to the new index on
-    its next search. The new index must have the same analyzer.
-
-    Raises:
-        IndexNotFoundError: ``target`` is not an index.
-        IndexExistsError: ``link`` exists and is not a symbolic link.
-    """
-    new = Path(target).resolve()
-    Manifest.read(new)
-    where = Path(link)
-    if where.exists() and not where.is_symlink():
-        raise IndexExistsError(
-            f"{where} is not a symbolic link; move it aside and serve the index "
-            "through a link to swap it atomically"
-        )
-    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    os.symlink(new, temporary, target_is_directory=True)
-    os.replace(temporary, where)

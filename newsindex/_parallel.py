@@ -1,7 +1,7 @@
 """Building segments in worker processes, for ``NewsIndex.writer(jobs=N)``.
 
 Analysis and posting grouping are CPU-bound Python, so threads cannot share
-them; each worker process owns a :class:`~newsindex._segments.SegmentBuilder`
+them; each worker process owns a ``SegmentBuilder`` (``_segment_builder.py``)
 and turns batches of articles into segment files of its own. The parent keeps
 everything that needs a global view: the write lock, deletions of replaced
 articles, and the commit.
@@ -30,9 +30,7 @@ from typing import Any, Final
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex.errors import NewsIndexError
-
-__all__ = ["BATCH_SIZE", "WorkerPool"]
+from newsindex.errors import WorkerError
 
 #: Articles sent to a worker at a time.
 BATCH_SIZE: Final = 200
@@ -62,13 +60,12 @@ def child_main(read_fd: int, write_fd: int) -> None:
 
 
 def _serve(inbox: Connection, outbox: Connection) -> None:
-    from whoosh.filedb.filestore import FileStorage
-
     from newsindex._codec import NewsCodec
-    from newsindex._segments import SegmentBuilder
+    from newsindex._directory import IndexDirectory
+    from newsindex._segment_builder import SegmentBuilder
 
     folder, analyzer, flush_tokens = inbox.recv()
-    storage = FileStorage(folder)
+    directory = IndexDirectory(folder)
     codec = NewsCodec()
     builder: SegmentBuilder | None = None
     while True:
@@ -80,7 +77,7 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
             return
         _, batch, articles = message
         if builder is None:
-            builder = SegmentBuilder(storage, analyzer, codec)
+            builder = SegmentBuilder(directory, analyzer, codec)
         first = builder.doc_count
         for article in articles:
             builder.add(article)
@@ -162,7 +159,7 @@ class WorkerPool:
         """Have every worker write its last segment; return all segments.
 
         Raises:
-            NewsIndexError: a worker failed or died.
+            WorkerError: a worker failed or died.
         """
         for worker in self._workers:
             self._send(worker, ("finish",))
@@ -192,7 +189,7 @@ class WorkerPool:
         for worker in self._workers:
             code = worker.process.poll()
             if code is not None and not worker.done:
-                raise NewsIndexError(
+                raise WorkerError(
                     f"{worker.name} died (exit status {code}); nothing was committed"
                 )
 
@@ -208,7 +205,7 @@ class WorkerPool:
                 message = worker.receive.recv()
             except EOFError:
                 self._check_alive()
-                raise NewsIndexError(f"{worker.name} stopped unexpectedly") from None
+                raise WorkerError(f"{worker.name} stopped unexpectedly") from None
             self._handle(worker, message)
 
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
@@ -223,4 +220,4 @@ class WorkerPool:
         elif kind == "done":
             worker.done = True
         else:
-            raise NewsIndexError(f"{worker.name} failed: {message[1]}")
+            raise WorkerError(f"{worker.name} failed: {message[1]}")

@@ -25,22 +25,12 @@ syntax (``*`` is punctuation), so no query expands to the vocabulary.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Final
 
 import attrs
 
 from newsindex._analysis import TOKEN_PATTERN, Analyzer
-
-__all__ = [
-    "MAX_ALTERNATIVES",
-    "MAX_CLAUSES",
-    "MAX_PHRASE_TERMS",
-    "MAX_QUERY_CHARS",
-    "Clause",
-    "ParsedQuery",
-    "QueryLimits",
-    "parse_query",
-]
 
 #: Characters of query text considered; the rest is ignored.
 MAX_QUERY_CHARS: Final = 1_000
@@ -214,6 +204,84 @@ def _add_clause(target: list[Clause], clause: Clause) -> None:
     target.append(clause)
 
 
+def _usable_text(text: str, max_chars: int, notes: list[str]) -> str:
+    """``text`` cut to ``max_chars`` (at a word boundary), printable only."""
+    if len(text) > max_chars:
+        notes.append(f"only the first {max_chars} characters of the query were used")
+        used = text[:max_chars]
+        # Do not search the half of a word the cut left behind.
+        cut = max(used.rfind(" "), used.rfind("\t"))
+        if cut > 0 and not text[max_chars].isspace():
+            used = used[:cut]
+    else:
+        used = text
+    return "".join(c if c.isprintable() else " " for c in used)
+
+
+def _groups(items: list[str | _Atom]) -> Iterator[tuple[list[_Atom], bool]]:
+    """The query's clauses before analysis: ``(atoms joined by OR, negated)``.
+
+    OR binds the atoms on both sides into one clause (not after NOT); an
+    operator with nothing to act on is dropped.
+    """
+    i = 0
+    while i < len(items):
+        item = items[i]
+        negated = item == _NEGATION
+        if negated:
+            i += 1
+            if i >= len(items) or not isinstance(items[i], _Atom):
+                continue
+            item = items[i]
+        if not isinstance(item, _Atom):  # a stray OR
+            i += 1
+            continue
+        group = [item]
+        while not negated and i + 2 < len(items) and items[i + 1] == "OR":
+            following = items[i + 2]
+            if not isinstance(following, _Atom):
+                break
+            group.append(following)
+            i += 2
+        i += 1
+        yield group, negated
+
+
+@attrs.define
+class _Cuts:
+    """Which cost bounds a query ran into (reported in its notes)."""
+
+    phrase: bool = False
+    group: bool = False
+
+
+def _clauses(
+    group: list[_Atom],
+    negated: bool,
+    analyzer: Analyzer,
+    limits: QueryLimits,
+    cuts: _Cuts,
+) -> list[Clause]:
+    """The clauses of one group, its alternatives analysed and bounded."""
+    alternatives: list[tuple[str, ...]] = []
+    for terms in (t for atom in group for t in _alternatives_of(atom, analyzer)):
+        if len(terms) > limits.max_phrase_terms:
+            terms = terms[: limits.max_phrase_terms]
+            cuts.phrase = True
+        if len(alternatives) == limits.max_alternatives:
+            cuts.group = True
+            break
+        alternatives.append(terms)
+    unique = tuple(dict.fromkeys(alternatives))
+    if not unique:
+        return []
+    if len(group) == 1 and not group[0].quoted:
+        # Words joined by punctuation ("harga/beras") are separate words.
+        return [Clause((alternative,)) for alternative in unique]
+    required = len(group) == 1 and group[0].quoted and not negated
+    return [Clause(unique, required)]
+
+
 def parse_query(
     text: str, analyzer: Analyzer, limits: QueryLimits | None = None
 ) -> ParsedQuery:
@@ -225,73 +293,17 @@ def parse_query(
         limits: cost bounds (default :class:`QueryLimits`).
     """
     limits = limits or QueryLimits()
-    max_chars = limits.max_chars
     notes: list[str] = []
-    if len(text) > max_chars:
-        notes.append(f"only the first {max_chars} characters of the query were used")
-        text_used = text[:max_chars]
-        # Do not search the half of a word the cut left behind.
-        cut = max(text_used.rfind(" "), text_used.rfind("\t"))
-        if cut > 0 and not text[max_chars].isspace():
-            text_used = text_used[:cut]
-    else:
-        text_used = text
-    text_used = "".join(c if c.isprintable() else " " for c in text_used)
-
     positive: list[Clause] = []
     negative: list[Clause] = []
-    cut_phrase = cut_group = False
-    items = _lex(text_used)
-    i = 0
-    while i < len(items):
-        item = items[i]
-        negated = False
-        if item == _NEGATION:
-            negated = True
-            i += 1
-            if i >= len(items) or not isinstance(items[i], _Atom):
-                continue
-            item = items[i]
-        if not isinstance(item, _Atom):  # a stray OR
-            i += 1
-            continue
-        group = [item]
-        # OR binds the atoms on both sides into one clause (not after NOT).
-        while (
-            not negated
-            and i + 2 < len(items)
-            and items[i + 1] == "OR"
-            and isinstance(items[i + 2], _Atom)
-        ):
-            group.append(items[i + 2])  # type: ignore[arg-type]
-            i += 2
-        i += 1
-
-        alternatives: list[tuple[str, ...]] = []
-        required = len(group) == 1 and group[0].quoted and not negated
-        for terms in (t for atom in group for t in _alternatives_of(atom, analyzer)):
-            if len(terms) > limits.max_phrase_terms:
-                terms = terms[: limits.max_phrase_terms]
-                cut_phrase = True
-            if len(alternatives) == limits.max_alternatives:
-                cut_group = True
-                break
-            alternatives.append(terms)
-        if not alternatives:
-            continue
-        unique = tuple(dict.fromkeys(alternatives))
-        if len(group) == 1 and not group[0].quoted:
-            # Words joined by punctuation ("harga/beras") are separate words.
-            clauses = [Clause((alternative,)) for alternative in unique]
-        else:
-            clauses = [Clause(unique, required)]
+    cuts = _Cuts()
+    for group, negated in _groups(_lex(_usable_text(text, limits.max_chars, notes))):
         target = negative if negated else positive
-        for clause in clauses:
+        for clause in _clauses(group, negated, analyzer, limits, cuts):
             _add_clause(target, clause)
-
-    if cut_group:
+    if cuts.group:
         notes.append(f"OR groups were cut to {limits.max_alternatives} alternatives")
-    if cut_phrase:
+    if cuts.phrase:
         notes.append(f"phrases were cut to {limits.max_phrase_terms} words")
     for name, clauses in (("words", positive), ("excluded words", negative)):
         if len(clauses) > limits.max_clauses:

@@ -10,8 +10,7 @@ import attrs
 
 from newsindex._article import Article
 from newsindex._highlighting import Snippet
-
-__all__ = ["Hit", "SearchResults"]
+from newsindex._options import Sort
 
 
 @attrs.frozen
@@ -109,7 +108,7 @@ class SearchResults:
     took: float
     offset: int = 0
     limit: int = 10
-    sort: str = "relevance"
+    sort: Sort = "relevance"
     notes: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Hit]:

@@ -22,13 +22,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = [
-    "NoStemmer",
-    "SastrawiStemmer",
-    "Stemmer",
-    "TalaStemmer",
-    "get_stemmer",
-]
+from newsindex.errors import ConfigurationError
 
 
 @runtime_checkable
@@ -155,7 +149,7 @@ def get_stemmer(stemmer: str | Stemmer) -> Stemmer:
             follows the :class:`Stemmer` protocol.
 
     Raises:
-        ValueError: the name is not one of the built-in stemmers, or the
+        ConfigurationError: the name is not one of the built-in stemmers, or the
             object lacks ``name`` or ``stem``.
     """
     if isinstance(stemmer, str):
@@ -163,12 +157,14 @@ def get_stemmer(stemmer: str | Stemmer) -> Stemmer:
             return _BUILTIN[stemmer]()
         except KeyError:
             known = ", ".join(sorted(_BUILTIN))
-            raise ValueError(
+            raise ConfigurationError(
                 f"unknown stemmer {stemmer!r}; choose one of {known}, "
                 "or pass an object with .name and .stem(word)"
             ) from None
     if not isinstance(stemmer, Stemmer) or not isinstance(stemmer.name, str):
-        raise ValueError(f"{stemmer!r} is not a stemmer: it needs .name and .stem()")
+        raise ConfigurationError(
+            f"{stemmer!r} is not a stemmer: it needs .name and .stem()"
+        )
     return stemmer
 
 

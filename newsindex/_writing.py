@@ -15,30 +15,22 @@ existing segments.
 
 from __future__ import annotations
 
-import contextlib
-import math
-import os
-import re
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
-from whoosh.index import TOC, clean_files
 
+from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._codec import NewsCodec
+from newsindex._directory import IndexDirectory, TableOfContents
+from newsindex._merging import merge_candidates, merge_segments
 from newsindex._parallel import BATCH_SIZE, WorkerPool
-from newsindex._segments import SegmentBuilder, SegmentData, merge_segments
-from newsindex.errors import IndexLockedError, WriterClosedError
-from newsindex.schema import INDEX_NAME, read_toc
-
-if TYPE_CHECKING:
-    from newsindex._index import NewsIndex
-
-__all__ = ["DEFAULT_FLUSH_TOKENS", "IndexWriter", "WriteSummary"]
+from newsindex._segment_builder import SegmentBuilder
+from newsindex._segment_reader import SegmentData
+from newsindex.errors import ArticleError, ConfigurationError, WriterClosedError
 
 #: Tokens buffered in memory before a writer (or each analysis worker) flushes
 #: them to a segment file: 8 bytes each, and several times that while they are
@@ -46,12 +38,6 @@ __all__ = ["DEFAULT_FLUSH_TOKENS", "IndexWriter", "WriteSummary"]
 #: (one process): peak RSS 400 MB at 12 million, 276 MB at 3 million, at the
 #: same build time; the extra segments are merged by the tiered policy.
 DEFAULT_FLUSH_TOKENS: Final = 3_000_000
-#: Segments of one size tier that trigger a merge into the next tier.
-MERGE_FACTOR: Final = 8
-#: Segments smaller than this share the lowest tier.
-TIER_FLOOR: Final = 2_000
-#: A segment with this share of deleted documents is rewritten at commit.
-PURGE_DELETED_SHARE: Final = 0.4
 
 
 @attrs.frozen
@@ -71,22 +57,6 @@ class WriteSummary:
     seconds: float
 
 
-def _acquire(storage: Any, timeout: float) -> Any:
-    lock = storage.lock("WRITELOCK")
-    deadline = time.monotonic() + timeout
-    delay = 0.01
-    while not lock.acquire(blocking=False):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise IndexLockedError(
-                f"another writer holds the lock of the index at {storage.folder} "
-                f"(waited {timeout:g} s)"
-            )
-        time.sleep(min(delay, remaining))
-        delay = min(delay * 2, 0.25)
-    return lock
-
-
 class IndexWriter:
     """An atomic batch of additions, replacements and deletions.
 
@@ -98,39 +68,41 @@ class IndexWriter:
             writer.delete("old-id")
 
     Writers are not thread-safe; use one writer from one thread. Obtain one
-    with :meth:`NewsIndex.writer`.
+    with :meth:`NewsIndex.writer`, which gives it the index's directory and
+    analyzer.
 
     Raises:
+        ConfigurationError: ``jobs`` is not a positive integer.
         IndexLockedError: (on creation) another writer held the lock for
             longer than ``timeout`` seconds.
     """
 
     def __init__(
         self,
-        index: NewsIndex,
+        directory: IndexDirectory,
+        analyzer: Analyzer,
         *,
         timeout: float = 10.0,
         jobs: int = 1,
         flush_tokens: int = DEFAULT_FLUSH_TOKENS,
     ) -> None:
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-            raise ValueError(f"jobs must be a positive integer, not {jobs!r}")
+            raise ConfigurationError(f"jobs must be a positive integer, not {jobs!r}")
         self._started = time.perf_counter()
-        self._index = index
-        self._storage = index._storage
-        self._analyzer = index.analyzer
+        self._directory = directory
+        self._analyzer = analyzer
         self._codec = NewsCodec()
         self._jobs = jobs
         self._flush_tokens = flush_tokens
-        self._lock = _acquire(self._storage, timeout)
+        self._lock = directory.lock(timeout)
         self._readers: list[SegmentData] = []
         try:
-            _remove_stale_tables(self._storage)
-            toc = read_toc(self._storage.folder)
+            directory.remove_stale_tables()
+            toc = directory.read_toc()
             self._schema = toc.schema
             self._generation: int = toc.generation
             self._segments: list[Any] = list(toc.segments)
-            self._readers = [SegmentData(self._storage, s) for s in self._segments]
+            self._readers = [SegmentData(directory, s) for s in self._segments]
         except BaseException:
             self._release()
             raise
@@ -180,7 +152,7 @@ class IndexWriter:
         """
         self._check_open()
         if not isinstance(article, Article):
-            raise TypeError(f"expected an Article, got {type(article).__name__}")
+            raise ArticleError(f"expected an Article, got {type(article).__name__}")
         if self._jobs == 1:
             replaced = self._add_local(article)
         else:
@@ -209,13 +181,13 @@ class IndexWriter:
 
     def _local_builder(self) -> SegmentBuilder:
         if self._builder is None:
-            self._builder = SegmentBuilder(self._storage, self._analyzer, self._codec)
+            self._builder = SegmentBuilder(self._directory, self._analyzer, self._codec)
         return self._builder
 
     def _send_batch(self) -> None:
         if self._pool is None:
             self._pool = WorkerPool(
-                self._storage.folder, self._analyzer, self._jobs, self._flush_tokens
+                self._directory.folder, self._analyzer, self._jobs, self._flush_tokens
             )
         self._pool.submit(self._batches, self._batch)
         self._batch = []
@@ -309,15 +281,15 @@ class IndexWriter:
             ]
             segments = self._merge(segments, optimize)
             new = [s for s in segments if s not in self._segments]
-            _sync_segment_files(self._storage, new)
+            self._directory.sync_segments(new)
             # The commit point: one atomic rename of the table of contents.
-            TOC(self._schema, segments, generation).write(self._storage, INDEX_NAME)
+            toc = TableOfContents(generation, self._schema, segments)
+            self._directory.write_toc(toc)
         except BaseException:
             self.cancel()
             raise
-        _sync_directory(self._storage.folder)
         self._close_readers()
-        clean_files(self._storage, INDEX_NAME, generation, segments)
+        self._directory.remove_unused(generation, segments)
         self._release()
         self._closed = True
         return WriteSummary(
@@ -341,7 +313,7 @@ class IndexWriter:
             # Every file the committed table of contents does not name is
             # ours to delete (we hold the lock): this writer's segments, and
             # whatever an earlier, killed writer left behind.
-            clean_files(self._storage, INDEX_NAME, self._generation, self._segments)
+            self._directory.remove_unused(self._generation, self._segments)
         finally:
             self._release()
 
@@ -368,12 +340,12 @@ class IndexWriter:
 
     def _merge(self, segments: list[Any], optimize: bool) -> list[Any]:
         while True:
-            group = segments if optimize else _merge_candidates(segments)
+            group = segments if optimize else merge_candidates(segments)
             if len(group) < 2 and not (group and group[0].has_deletions()):
                 return segments
-            readers = [SegmentData(self._storage, s) for s in group]
+            readers = [SegmentData(self._directory, s) for s in group]
             try:
-                merged = merge_segments(self._storage, self._codec, readers)
+                merged = merge_segments(self._directory, self._codec, readers)
             finally:
                 for reader in readers:
                     reader.close()
@@ -383,69 +355,3 @@ class IndexWriter:
                 self._flushed.append(merged)
             if optimize:
                 return segments
-
-
-_STALE_TOC = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\..+$")
-
-
-def _remove_stale_tables(storage: Any) -> None:
-    """Delete half-written tables of contents left by a killed writer.
-
-    Whoosh writes the table to a temporary name and renames it; a writer
-    killed before the rename leaves the temporary file, which nothing else
-    removes. Only the lock holder calls this, so no live writer owns one.
-    """
-    for name in storage.list():
-        if _STALE_TOC.match(name):
-            with contextlib.suppress(OSError):
-                storage.delete_file(name)
-
-
-def _tier(segment: Any) -> int:
-    live = max(segment.doc_count(), 1)
-    return 0 if live < TIER_FLOOR else 1 + int(math.log10(live / TIER_FLOOR))
-
-
-def _merge_candidates(segments: list[Any]) -> list[Any]:
-    """The segments to merge next, or an empty list (the merge policy).
-
-    A segment that is mostly deleted documents is rewritten on its own;
-    otherwise, once :data:`MERGE_FACTOR` segments share a size tier (powers
-    of ten above :data:`TIER_FLOOR`), they become one segment of the next
-    tier. An index of N articles thus keeps at most about
-    ``MERGE_FACTOR * log10(N / TIER_FLOOR)`` segments.
-    """
-    for segment in segments:
-        if segment.deleted_count() > PURGE_DELETED_SHARE * segment.doc_count_all():
-            return [segment]
-    tiers: dict[int, list[Any]] = defaultdict(list)
-    for segment in segments:
-        tiers[_tier(segment)].append(segment)
-    for tier in sorted(tiers):
-        if len(tiers[tier]) >= MERGE_FACTOR:
-            return tiers[tier]
-    return []
-
-
-def _sync_segment_files(storage: Any, segments: list[Any]) -> None:
-    """Flush new segment files to disk before the TOC points at them."""
-    for segment in segments:
-        for name in segment.list_files(storage):
-            fd = os.open(os.path.join(storage.folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-def _sync_directory(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)

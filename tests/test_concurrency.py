@@ -233,7 +233,9 @@ def test_rewriting_the_same_ids_never_duplicates(tmp_path: Path) -> None:
     for round_ in range(6):
         jobs = 2 if round_ == 3 else 1
         # Tiny flushes: the copies of one id spread over several new segments.
-        writer = IndexWriter(index, jobs=jobs, flush_tokens=300)
+        writer = IndexWriter(
+            index._directory, index.analyzer, jobs=jobs, flush_tokens=300
+        )
         for _ in range(700 if jobs > 1 else 250):
             article_id = f"u{rng.randrange(40)}"
             old = model.get(article_id)

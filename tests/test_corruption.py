@@ -37,8 +37,8 @@ from newsindex import (
     NewsIndex,
 )
 from newsindex._checking import check_index
+from newsindex._directory import MANIFEST_NAME
 from newsindex.cli import main
-from newsindex.schema import MANIFEST_NAME
 
 ARTICLES = [
     Article(

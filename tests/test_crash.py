@@ -33,8 +33,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from newsindex import Analyzer, Article, NewsIndex
+from newsindex._directory import INDEX_NAME, MANIFEST_NAME
 from newsindex.cli import main
-from newsindex.schema import INDEX_NAME, MANIFEST_NAME, build_schema
+from newsindex.schema import build_schema
 
 HELPERS = Path(__file__).resolve().parent / "helpers"
 CHILD = HELPERS / "child.py"

@@ -1,0 +1,500 @@
+"""The index directory: every file's name, and every file that is not a segment's.
+
+An index directory holds::
+
+    newsindex.json            the manifest: format version and the analyzer
+    _MAIN_<generation>.toc    Whoosh's table of contents: the schema and the
+                              segment list of one committed generation
+    MAIN_<segment>.<ext>      a segment's files (see _segment_files.py)
+    WRITELOCK                 the lock a writer holds
+
+This module owns all of them but the segments' contents: the names and
+patterns, the manifest, reading *and* writing the table of contents (with a
+restricted unpickler), the write lock, flushing files to disk, removing files
+no commit names, and swapping an index behind a symbolic link.
+
+The manifest is written once, when the index is created, and read every time
+it is opened: the analyzer that built an index is the only one that may search
+it::
+
+    {"format": "newsindex", "schema_version": 1, "newsindex_version": "0.1.0",
+     "analyzer": {"tokenizer": 1, "stemmer": "sastrawi-1.2.1",
+                  "stopwords": [...], "protected_words": [...]}}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pickle
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any, Final
+
+import attrs
+import whoosh
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+
+from newsindex._analysis import Analyzer
+from newsindex._version import __version__
+from newsindex.errors import (
+    AnalyzerMismatchError,
+    CorruptIndexError,
+    IndexExistsError,
+    IndexFormatError,
+    IndexLockedError,
+    IndexNotFoundError,
+)
+
+#: Bumped whenever the fields or the posting encoding change incompatibly.
+SCHEMA_VERSION: Final = 1
+#: Whoosh's name for the index inside the directory.
+INDEX_NAME: Final = "MAIN"
+MANIFEST_NAME: Final = "newsindex.json"
+LOCK_NAME: Final = "WRITELOCK"
+
+_TOC_FILE: Final = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
+# A table of contents written under a temporary name and never renamed.
+_STALE_TOC: Final = re.compile(rf"^_{INDEX_NAME}_\d+\.toc\..+$")
+_SEGMENT_FILE: Final = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
+# What a create() killed before writing the manifest can leave behind.
+_LEFT_BY_CREATE: Final = re.compile(
+    rf"^(_{INDEX_NAME}_0\.toc(\..+)?|\.manifest-.+|{LOCK_NAME})$"
+)
+
+# The table of contents' header, as Whoosh 3 writes and checks it: the sizes
+# of int, long and float, a byte-order probe, the format version.
+_TOC_SIZES: Final = (4, 8, 4)
+_TOC_BYTE_ORDER: Final = -12345
+_TOC_VERSION: Final = -111
+#: The Whoosh release recorded in tables of contents we write.
+_TOC_RELEASE: Final = tuple(whoosh.__version__[:3])
+
+
+# -- files on disk -------------------------------------------------------------
+
+
+def write_atomically(folder: Path, name: str, data: bytes, temporary: str) -> None:
+    """Write ``folder/name`` so that it is either absent or whole, even after
+    a power cut: a temporary file (named ``temporary``, the process id and a
+    random suffix, so that a killed writer's leftover is recognised), flushed,
+    renamed, then the directory flushed. Mode 0o666 less the umask, as Whoosh.
+    """
+    temporary_path = folder / f"{temporary}{os.getpid()}-{secrets.token_hex(4)}"
+    fd = os.open(temporary_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary_path, folder / name)
+    except BaseException:
+        temporary_path.unlink(missing_ok=True)
+        raise
+    sync_directory(folder)
+
+
+def sync_file(path: str | os.PathLike[str]) -> None:
+    """Flush one file's data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_directory(folder: str | os.PathLike[str]) -> None:
+    """Flush a directory's entries (creations, renames) to disk."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        with contextlib.suppress(OSError):  # pragma: no cover - not supported
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- the manifest --------------------------------------------------------------
+
+
+class Manifest:
+    """Reads, writes and checks ``newsindex.json``."""
+
+    def __init__(self, path: Path, record: dict[str, Any]) -> None:
+        self.path = path
+        self.record = record
+
+    @classmethod
+    def create(cls, path: Path, analyzer: Analyzer) -> Manifest:
+        """Write a new manifest for ``analyzer`` atomically."""
+        record = {
+            "format": "newsindex",
+            "schema_version": SCHEMA_VERSION,
+            "newsindex_version": __version__,
+            "analyzer": analyzer.describe(),
+        }
+        text = json.dumps(record, ensure_ascii=False, indent=1)
+        write_atomically(path, MANIFEST_NAME, text.encode("utf-8"), ".manifest-")
+        return cls(path, record)
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest:
+        """Read and validate the manifest of the index at ``path``.
+
+        Raises:
+            IndexNotFoundError: no manifest (not a newsindex index).
+            IndexFormatError: written by an incompatible version.
+            CorruptIndexError: the manifest is not valid JSON.
+        """
+        target = path / MANIFEST_NAME
+        try:
+            text = target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise IndexNotFoundError(f"no newsindex index at {path}") from None
+        except OSError as exc:
+            raise CorruptIndexError(f"cannot read {target}: {exc}") from exc
+        except UnicodeDecodeError:
+            raise CorruptIndexError(f"{target} is damaged (not UTF-8 text)") from None
+        try:
+            record = json.loads(text)
+        except ValueError as exc:
+            raise CorruptIndexError(
+                f"{target} is damaged (not valid JSON: {exc})"
+            ) from None
+        if not isinstance(record, dict) or record.get("format") != "newsindex":
+            raise IndexFormatError(f"{target} is not a newsindex manifest")
+        version = record.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise IndexFormatError(
+                f"the index at {path} has schema version {version!r} (written by "
+                f"newsindex {record.get('newsindex_version', '?')}); this "
+                f"newsindex ({__version__}) reads version {SCHEMA_VERSION}. "
+                "Re-index the articles into a new directory."
+            )
+        return cls(path, record)
+
+    def analyzer(self, given: Analyzer | None = None) -> Analyzer:
+        """Return the analyzer to use with this index.
+
+        Args:
+            given: the analyzer the caller asked for, or ``None`` to rebuild
+                the recorded one.
+
+        Raises:
+            AnalyzerMismatchError: ``given`` differs from the recorded
+                analyzer, or the recorded one cannot be rebuilt.
+        """
+        description = self.record["analyzer"]
+        if given is not None:
+            if given.describe() != description:
+                raise AnalyzerMismatchError(
+                    f"the index at {self.path} was built with analyzer "
+                    f"{_summary(description)}, not {_summary(given.describe())}; "
+                    "open it without an analyzer, or re-index"
+                )
+            return given
+        try:
+            return Analyzer.from_description(description)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnalyzerMismatchError(f"index at {self.path}: {exc}") from exc
+
+
+def _summary(description: dict[str, Any]) -> str:
+    return (
+        f"[stemmer {description.get('stemmer')}, "
+        f"{len(description.get('stopwords', ()))} stopwords, "
+        f"{len(description.get('protected_words', ()))} protected words, "
+        f"tokenizer {description.get('tokenizer')}]"
+    )
+
+
+# -- reading pickles safely ----------------------------------------------------
+
+#: The only classes an index's pickles may name: what the table of contents
+#: holds for a newsindex schema. Anything else (``os.system``,
+#: ``builtins.eval``, ...) makes unpickling fail instead of running it. These
+#: module paths are recorded in every index: a class moved elsewhere must
+#: stay reachable under its old path here.
+_PICKLE_ALLOWED: Final = frozenset(
+    {
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("newsindex._codec", "NewsCodec"),
+        ("newsindex._codec", "PositionsFormat"),
+        ("newsindex.schema", "TextField"),
+        ("whoosh.analysis.tokenizers", "IDTokenizer"),
+        ("whoosh.codec.whoosh3", "W3Segment"),
+        ("whoosh.columns", "NumericColumn"),
+        ("whoosh.fields", "COLUMN"),
+        ("whoosh.fields", "ID"),
+        ("whoosh.fields", "STORED"),
+        ("whoosh.fields", "Schema"),
+        ("whoosh.formats", "Existence"),
+    }
+)
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PICKLE_ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an index")
+        return super().find_class(module, name)
+
+
+def restricted_loads(data: bytes | IO[bytes]) -> Any:
+    """Unpickle data from an index, allowing only the index's own classes.
+
+    Raises:
+        pickle.UnpicklingError: the data names any other class or function.
+    """
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    return _RestrictedUnpickler(stream).load()
+
+
+# -- the table of contents -----------------------------------------------------
+
+
+@attrs.frozen
+class TableOfContents:
+    """One generation of Whoosh's table of contents: schema and segments."""
+
+    generation: int
+    schema: Any
+    segments: list[Any]
+
+    def to_bytes(self) -> bytes:
+        """The file's contents, in the format Whoosh 3 reads."""
+        stream = StructFile(io.BytesIO())
+        for size in _TOC_SIZES:
+            stream.write_varint(size)
+        stream.write_int(_TOC_BYTE_ORDER)
+        stream.write_int(_TOC_VERSION)
+        for number in _TOC_RELEASE:
+            stream.write_varint(number)
+        self.schema.clean()  # drops cached state that must not be pickled
+        stream.write_string(pickle.dumps(self.schema, 2))
+        stream.write_int(self.generation)
+        stream.write_int(0)  # unused
+        stream.write_pickle(self.segments)
+        data: bytes = stream.file.getvalue()  # type: ignore[attr-defined]
+        return data
+
+    @classmethod
+    def from_bytes(cls, data: bytes, generation: int) -> TableOfContents:
+        """Read a table of contents without running pickled code (any damage
+        raises some exception: ValueError, pickle.UnpicklingError, ...)."""
+        stream = StructFile(io.BytesIO(data))
+        sizes = tuple(stream.read_varint() for _ in _TOC_SIZES)
+        if sizes != _TOC_SIZES or stream.read_int() != _TOC_BYTE_ORDER:
+            raise ValueError("unexpected header")
+        if stream.read_int() != _TOC_VERSION:
+            raise ValueError("unknown table of contents version")
+        for _ in range(3):  # the Whoosh release that wrote it
+            stream.read_varint()
+        schema = restricted_loads(stream.read_string())
+        if stream.read_int() != generation:
+            raise ValueError("generation number does not match the file name")
+        stream.read_int()
+        segments = restricted_loads(stream.file)
+        if not isinstance(segments, list):
+            raise ValueError("segment list is not a list")
+        return cls(generation, schema, segments)
+
+
+def toc_name(generation: int) -> str:
+    """The file name of a generation's table of contents."""
+    return f"_{INDEX_NAME}_{generation}.toc"
+
+
+# -- the directory -------------------------------------------------------------
+
+
+class IndexDirectory:
+    """The files of one index directory (see the module docstring).
+
+    Args:
+        folder: the directory, as a real path (symbolic links resolved), so
+            that a swap of a link does not move an open index under us.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        #: Whoosh's view of the folder, through which its codec writes the
+        #: term dictionary and postings of new segments.
+        self.storage = FileStorage(folder)
+
+    def __repr__(self) -> str:
+        return f"IndexDirectory({self.folder!r})"
+
+    def path(self, name: str) -> str:
+        """The full path of a file in the directory."""
+        return os.path.join(self.folder, name)
+
+    def segment_path(self, segment: Any, ext: str) -> str:
+        """The full path of one of a segment's files."""
+        return self.path(segment.make_filename(ext))
+
+    def size_bytes(self) -> int:
+        """Bytes of all the files in the directory."""
+        return sum(e.stat().st_size for e in os.scandir(self.folder) if e.is_file())
+
+    # -- generations -----------------------------------------------------------
+
+    def latest_generation(self) -> int:
+        """The newest committed generation, or -1."""
+        best = -1
+        for name in os.listdir(self.folder):
+            match = _TOC_FILE.match(name)
+            if match:
+                best = max(best, int(match.group(1)))
+        return best
+
+    def read_toc(self, generation: int | None = None) -> TableOfContents:
+        """Read a generation's table of contents (default: the latest),
+        unpickling with :func:`restricted_loads`, unlike Whoosh's own reader.
+
+        Raises:
+            FileNotFoundError: the file vanished (a concurrent commit
+                replaced it).
+            CorruptIndexError: there is no table of contents, or it is
+                damaged.
+        """
+        if generation is None:
+            generation = self.latest_generation()
+            if generation < 0:
+                raise CorruptIndexError(
+                    f"the index at {self.folder} has no table of contents"
+                )
+        name = toc_name(generation)
+        with open(self.path(name), "rb") as handle:
+            data = handle.read()
+        try:
+            return TableOfContents.from_bytes(data, generation)
+        except Exception as exc:  # any damage shows up as some exception
+            raise CorruptIndexError(
+                f"the index at {self.folder}: table of contents {name} is "
+                f"unreadable ({exc})"
+            ) from exc
+
+    def write_toc(self, toc: TableOfContents) -> None:
+        """Commit a generation: its table of contents, durably and atomically."""
+        name = toc_name(toc.generation)
+        write_atomically(Path(self.folder), name, toc.to_bytes(), f"{name}.")
+
+    # -- writing -----------------------------------------------------------------
+
+    def create(self, schema: Any) -> None:
+        """Commit generation 0: ``schema`` and no segments."""
+        self.remove_stale_tables()
+        self.write_toc(TableOfContents(0, schema, []))
+
+    def lock(self, timeout: float) -> Any:
+        """Take the write lock, waiting up to ``timeout`` seconds.
+
+        Returns:
+            the held lock; call its ``release()``.
+
+        Raises:
+            IndexLockedError: another writer held it all that time.
+        """
+        lock = self.storage.lock(LOCK_NAME)
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while not lock.acquire(blocking=False):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise IndexLockedError(
+                    f"another writer holds the lock of the index at {self.folder} "
+                    f"(waited {timeout:g} s)"
+                )
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.25)
+        return lock
+
+    def sync_segments(self, segments: Iterable[Any]) -> None:
+        """Flush new segments' files to disk before a commit names them."""
+        for segment in segments:
+            for name in segment.list_files(self.storage):
+                sync_file(self.path(name))
+
+    def remove_stale_tables(self) -> None:
+        """Delete tables of contents that a killed writer left under their
+        temporary names. Only the lock holder calls this, so no live writer
+        owns one."""
+        for name in os.listdir(self.folder):
+            if _STALE_TOC.match(name):
+                with contextlib.suppress(OSError):
+                    os.remove(self.path(name))
+
+    def remove_unused(self, generation: int, segments: Iterable[Any]) -> None:
+        """Delete every table of contents but ``generation``'s, and every
+        segment file that ``segments`` do not name (the lock holder's job:
+        after a commit, the replaced files; after a cancel, the batch's).
+        """
+        keep = {segment.segment_id() for segment in segments}
+        for name in os.listdir(self.folder):
+            toc = _TOC_FILE.match(name)
+            segment = _SEGMENT_FILE.match(name)
+            if (toc and int(toc.group(1)) != generation) or (
+                segment and segment.group(1) not in keep
+            ):
+                # A reader on a platform that locks open files may hold one;
+                # a later writer deletes it then.
+                with contextlib.suppress(OSError):
+                    os.remove(self.path(name))
+
+
+def prepare_new(root: Path) -> None:
+    """Make ``root`` ready to hold a new index, or say why it cannot.
+
+    A directory that holds only what a killed :meth:`NewsIndex.create` left
+    behind counts as empty.
+
+    Raises:
+        IndexExistsError: ``root`` is a file, an index, or holds other files.
+    """
+    if root.exists():
+        if not root.is_dir():
+            raise IndexExistsError(f"{root} exists and is not a directory")
+        if (root / MANIFEST_NAME).exists():
+            raise IndexExistsError(f"{root} already holds an index")
+        if any(not _LEFT_BY_CREATE.match(p.name) for p in root.iterdir()):
+            raise IndexExistsError(
+                f"{root} already holds files; give an empty directory"
+            )
+    root.mkdir(parents=True, exist_ok=True)
+
+
+def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Point the symbolic link ``link`` at the index in ``target``, atomically.
+
+    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
+    and a rebuilt one can replace it with no moment without an index:
+    every :class:`NewsIndex` opened on the link switches to the new index on
+    its next search. The new index must have the same analyzer.
+
+    Raises:
+        IndexNotFoundError: ``target`` is not an index.
+        IndexExistsError: ``link`` exists and is not a symbolic link.
+    """
+    new = Path(target).resolve()
+    Manifest.read(new)
+    where = Path(link)
+    if where.exists() and not where.is_symlink():
+        raise IndexExistsError(
+            f"{where} is not a symbolic link; move it aside and serve the index "
+            "through a link to swap it atomically"
+        )
+    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    os.symlink(new, temporary, target_is_directory=True)
+    os.replace(temporary, where)

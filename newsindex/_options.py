@@ -1,0 +1,153 @@
+"""The options of one search, checked once and passed down as one value.
+
+:meth:`NewsIndex.search` takes its options as keywords, turns them into a
+:class:`SearchOptions` (which checks and converts each one, raising
+:class:`~newsindex.errors.QueryError`), and hands that value to the search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Literal, TypeAlias, get_args
+
+import attrs
+
+from newsindex._article import parse_published, published_timestamp
+from newsindex._query import QueryLimits
+from newsindex.errors import ArticleError, QueryError
+from newsindex.schema import facet_key
+
+#: The orders of results: best first, or newest first among the articles
+#: that match the most query words.
+Sort: TypeAlias = Literal["relevance", "newest"]
+SORTS: tuple[Sort, ...] = get_args(Sort)
+#: A date bound of a filter: a date, a datetime, or an ISO 8601 string.
+DateBound: TypeAlias = dt.date | dt.datetime | str | None
+#: Names of publishers or sections: one, or several.
+Names: TypeAlias = str | Iterable[str] | None
+
+#: Hits per page when no limit is given.
+DEFAULT_LIMIT = 10
+
+
+def _bound(value: object, name: str, end_of_day: bool) -> float | None:
+    if value is None:
+        return None
+    try:
+        parsed = parse_published(value)
+    except ArticleError:
+        raise QueryError(
+            f"{name}: {value!r} is not a date (use yyyy-mm-dd or an ISO 8601 time)"
+        ) from None
+    if parsed is None:
+        return None
+    if end_of_day and not isinstance(parsed, dt.datetime):
+        parsed = dt.datetime.combine(parsed, dt.time.max)
+    return published_timestamp(parsed)
+
+
+def _since(value: DateBound) -> float | None:
+    return _bound(value, "since", end_of_day=False)
+
+
+def _until(value: DateBound) -> float | None:
+    return _bound(value, "until", end_of_day=True)
+
+
+def _keys(values: object, name: str) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    elif not isinstance(values, Iterable):
+        raise QueryError(
+            f"{name} must be a string or strings, not {type(values).__name__}"
+        )
+    keys = set()
+    for value in values:
+        if not isinstance(value, str):
+            raise QueryError(f"{name} must be strings, not {type(value).__name__}")
+        key = facet_key(value)
+        if key:
+            keys.add(key)
+    return frozenset(keys) if keys else None
+
+
+def _sources(values: Names) -> frozenset[str] | None:
+    return _keys(values, "sources")
+
+
+def _categories(values: Names) -> frozenset[str] | None:
+    return _keys(values, "categories")
+
+
+def _whole(value: object, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise QueryError(f"{name} must be a {kind} integer, not {value!r}")
+
+
+def _check_sort(_instance: object, _attribute: object, value: object) -> None:
+    if value not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class SearchOptions:
+    """Everything about a search but its query text (see :meth:`NewsIndex.search`).
+
+    Dates become the keys the index compares (see ``_article.py``); sources and
+    categories their indexed form. Bounds that depend on the index's
+    :class:`QueryLimits` are applied by :meth:`window`.
+
+    Raises:
+        QueryError: an option of the wrong type or value.
+    """
+
+    limit: int | None = None
+    offset: int = 0
+    page: int | None = None
+    since: float | None = attrs.field(default=None, converter=_since)
+    until: float | None = attrs.field(default=None, converter=_until)
+    sources: frozenset[str] | None = attrs.field(default=None, converter=_sources)
+    categories: frozenset[str] | None = attrs.field(default=None, converter=_categories)
+    sort: Sort = attrs.field(default="relevance", validator=_check_sort)
+    snippets: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        _whole(self.offset, "offset", 0)
+        if self.page is not None:
+            _whole(self.page, "page", 1)
+            if self.offset:
+                raise QueryError("give either page or offset, not both")
+        if (
+            self.since is not None
+            and self.until is not None
+            and self.since > self.until
+        ):
+            raise QueryError("since is later than until")
+
+    def window(self, limits: QueryLimits) -> tuple[int, int]:
+        """``(limit, offset)`` of the page asked for, within ``limits``.
+
+        Raises:
+            QueryError: the page is larger or deeper than ``limits`` allow.
+        """
+        limit = self.limit
+        if limit is None:
+            limit = min(DEFAULT_LIMIT, limits.max_limit)
+        if (
+            isinstance(limit, bool)
+            or not isinstance(limit, int)
+            or not 1 <= limit <= limits.max_limit
+        ):
+            raise QueryError(
+                f"limit must be an integer from 1 to {limits.max_limit}, not {limit!r}"
+            )
+        offset = self.offset if self.page is None else (self.page - 1) * limit
+        if offset + limit > limits.max_depth:
+            raise QueryError(
+                f"results deeper than {limits.max_depth} cannot be paged to"
+            )
+        return limit, offset

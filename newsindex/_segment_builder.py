@@ -1,0 +1,301 @@
+"""Building a new segment from articles.
+
+Analysis happens as articles are added (:meth:`SegmentBuilder.prepare` and
+:meth:`~SegmentBuilder.append`); postings are grouped with numpy once, when
+the segment is finished, so the per-word cost of building is a cache lookup
+and an array append. The files are written by ``_segment_files.py``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import attrs
+import numpy as np
+
+from newsindex._analysis import Analyzer
+from newsindex._article import Article, published_timestamp
+from newsindex._codec import (
+    HAS_POSITIONS,
+    HAS_STARTS,
+    HAS_TFS,
+    MAX_TF,
+    SHORT_POSITIONS,
+    ArrayFieldWriter,
+    NewsCodec,
+    record_header,
+)
+from newsindex._directory import IndexDirectory
+from newsindex._segment_files import SegmentWriter, stored_blob
+from newsindex.schema import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
+
+
+@attrs.frozen
+class PreparedArticle:
+    """An article analysed and encoded, ready to append to a segment."""
+
+    id: str
+    tokens: tuple[array[int], ...]  # term ids per text field
+    starts: tuple[array[int], ...]  # character offset of each token
+    facets: tuple[str, str]  # source and category keys
+    published: int
+    blob: bytes
+
+
+class _Vocabulary(dict[str, int]):
+    """Term -> dense id, assigning the next id to unseen terms."""
+
+    def __missing__(self, term: str) -> int:
+        tid = self[term] = len(self)
+        return tid
+
+
+def _sorted_vocabulary(terms: list[str]) -> tuple[list[str], np.ndarray]:
+    """The terms in byte order, and rank[id] = position of terms[id] in it.
+
+    (UTF-8 byte order is code point order, which is Python's str order.)
+    """
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    ranks = np.empty(len(terms), dtype=np.int32)
+    ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int32)
+    return [terms[i] for i in order], ranks
+
+
+class SegmentBuilder:
+    """Accumulates articles in memory and writes them as one new segment.
+
+    Args:
+        directory: the index directory.
+        analyzer: the index's analyzer.
+        codec: the codec new segments are written with.
+    """
+
+    def __init__(
+        self, directory: IndexDirectory, analyzer: Analyzer, codec: NewsCodec
+    ) -> None:
+        self._analyzer = analyzer
+        self._files = SegmentWriter(directory, codec)
+        self._vocab = _Vocabulary()
+        self._tokens = {name: array("I") for name in TEXT_FIELDS}
+        self._starts = {name: array("I") for name in TEXT_FIELDS}
+        self._lengths = {name: array("I") for name in TEXT_FIELDS}
+        self._keywords: dict[str, list[tuple[str, int]]] = {
+            k: [] for k in KEYWORD_FIELDS
+        }
+        self._published = array("q")
+
+    @property
+    def segment(self) -> Any:
+        """The Whoosh segment object of the segment being built."""
+        return self._files.segment
+
+    @property
+    def doc_count(self) -> int:
+        """Articles added so far."""
+        return self._files.doc_count
+
+    @property
+    def token_count(self) -> int:
+        """Tokens held in memory, the measure used to decide when to flush."""
+        return sum(len(t) for t in self._tokens.values())
+
+    def prepare(self, article: Article) -> PreparedArticle:
+        """Analyse and encode ``article`` without changing the segment.
+
+        Everything that can fail on bad input fails here, so that a failed
+        article leaves no trace (see :meth:`append`).
+        """
+        vocab = self._vocab.__getitem__
+        analyze = self._analyzer.terms_and_starts
+        tokens, starts = [], []
+        for name in TEXT_FIELDS:
+            terms, offsets = analyze(getattr(article, name))
+            tokens.append(array("I", map(vocab, terms)))
+            starts.append(array("I", offsets))
+        facets = (facet_key(article.source), facet_key(article.category))
+        ts = published_timestamp(article.published)
+        return PreparedArticle(
+            article.id,
+            tuple(tokens),
+            tuple(starts),
+            facets,
+            NO_DATE if ts is None else int(ts),
+            stored_blob(article),
+        )
+
+    def append(self, prepared: PreparedArticle) -> int:
+        """Add a prepared article; return its document number."""
+        docnum = self._files.store(prepared.blob)
+        for name, tokens, starts in zip(
+            TEXT_FIELDS, prepared.tokens, prepared.starts, strict=True
+        ):
+            self._tokens[name].extend(tokens)
+            self._starts[name].extend(starts)
+            self._lengths[name].append(len(tokens))
+        self._keywords["id"].append((prepared.id, docnum))
+        for name, key in zip(("source", "category"), prepared.facets, strict=True):
+            if key:
+                self._keywords[name].append((key, docnum))
+        self._published.append(prepared.published)
+        return docnum
+
+    def add(self, article: Article) -> int:
+        """Analyse and buffer one article; return its document number."""
+        return self.append(self.prepare(article))
+
+    def finish(self) -> Any:
+        """Write the segment's files and return the Whoosh segment object."""
+        lengths = {
+            name: np.frombuffer(self._lengths[name], dtype=np.uint32)
+            for name in TEXT_FIELDS
+        }
+        terms, ranks = _sorted_vocabulary(list(self._vocab))
+
+        def postings(writer: ArrayFieldWriter, name: str) -> None:
+            if name in TEXT_FIELDS:
+                _write_text_field(
+                    writer,
+                    np.frombuffer(self._tokens[name], dtype=np.uint32),
+                    np.frombuffer(self._starts[name], dtype=np.uint32),
+                    lengths[name],
+                    ranks,
+                    terms,
+                )
+            else:
+                _write_keyword_field(writer, self._keywords[name])
+
+        published = np.frombuffer(self._published, dtype=np.int64)
+        return self._files.finish(lengths, published, postings)
+
+    def abandon(self) -> None:
+        """Close open files; the lock holder deletes the segment's files."""
+        self._files.abandon()
+
+
+def _by_term(
+    tids: np.ndarray, char_starts: np.ndarray, counts: np.ndarray, ranks: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """A field's token stream sorted by term, then document, then position.
+
+    Returns ``(term rank, document, position, character start)`` per token,
+    then the start and length of each (term, document) run. A word repeated
+    more than :data:`MAX_TF` times in one document keeps its first
+    :data:`MAX_TF` occurrences.
+    """
+    # 32-bit throughout (a segment holds far fewer than 2**31 tokens), and
+    # each temporary freed once used: this is the builder's memory peak.
+    order = np.argsort(ranks[tids], kind="stable").astype(np.int32)
+    r = ranks[tids[order]]
+    docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+    d = docs[order]
+    del docs
+    starts = (np.cumsum(counts, dtype=np.int64) - counts).astype(np.int32)
+    pos = np.arange(len(tids), dtype=np.int32)
+    pos -= np.repeat(starts, counts)
+    p = pos[order]
+    c = char_starts[order]
+    del pos, order
+
+    post_starts, tfs = _boundaries(r, d)
+    if int(tfs.max()) > MAX_TF:
+        within = np.arange(len(r)) - np.repeat(post_starts, tfs)
+        keep = within < MAX_TF
+        r, d, p, c = r[keep], d[keep], p[keep], c[keep]
+        post_starts, tfs = _boundaries(r, d)
+    return r, d, p, c, post_starts, tfs
+
+
+# Long: the per-term statistics and the record slices come from the same run
+# boundaries, and the loop that writes them is the hot path of a flush.
+def _write_text_field(
+    writer: ArrayFieldWriter,
+    tids: np.ndarray,
+    char_starts: np.ndarray,
+    counts: np.ndarray,
+    ranks: np.ndarray,
+    terms: list[str],
+) -> None:
+    """Group a field's token stream into posting lists and write them."""
+    if not len(tids):
+        return
+    r, d, p, c, post_starts, tfs = _by_term(tids, char_starts, counts, ranks)
+    post_docs = d[post_starts]
+    post_ranks = r[post_starts]
+    term_starts = np.flatnonzero(np.r_[True, post_ranks[1:] != post_ranks[:-1]])
+    term_ends = np.r_[term_starts[1:], len(post_ranks)]
+    tok_starts = post_starts[term_starts]
+    tok_ends = np.r_[tok_starts[1:], len(r)]
+    # Per-term statistics for Whoosh's term info, all at once.
+    post_lengths = counts[post_docs]
+    weights = np.add.reduceat(tfs, term_starts).tolist()
+    max_tfs = np.maximum.reduceat(tfs, term_starts).tolist()
+    min_lengths = np.minimum.reduceat(post_lengths, term_starts).tolist()
+    max_lengths = np.maximum.reduceat(post_lengths, term_starts).tolist()
+    min_ids = post_docs[term_starts].tolist()
+    max_ids = post_docs[term_ends - 1].tolist()
+
+    short = int(p.max()) <= 0xFFFF
+    flags = HAS_TFS | HAS_POSITIONS | HAS_STARTS | (SHORT_POSITIONS if short else 0)
+    pos_size = 2 if short else 4
+    ids_buf = memoryview(post_docs.astype("<u4").tobytes())
+    tfs_buf = memoryview(tfs.astype("<u2").tobytes())
+    pos_buf = memoryview(p.astype("<u2" if short else "<u4").tobytes())
+    start_buf = memoryview(c.astype("<u4").tobytes())
+    add = writer.add_record
+    join = b"".join
+    for k, (rank, a, b, ta, tb) in enumerate(
+        zip(
+            post_ranks[term_starts].tolist(),
+            term_starts.tolist(),
+            term_ends.tolist(),
+            tok_starts.tolist(),
+            tok_ends.tolist(),
+            strict=True,
+        )
+    ):
+        record = join(
+            (
+                record_header(b - a, flags),
+                ids_buf[4 * a : 4 * b],
+                tfs_buf[2 * a : 2 * b],
+                pos_buf[pos_size * ta : pos_size * tb],
+                start_buf[4 * ta : 4 * tb],
+            )
+        )
+        add(
+            terms[rank].encode("utf-8"),
+            record,
+            df=b - a,
+            weight=float(weights[k]),
+            max_tf=float(max_tfs[k]),
+            min_id=min_ids[k],
+            max_id=max_ids[k],
+            min_length=min_lengths[k],
+            max_length=max_lengths[k],
+        )
+
+
+def _boundaries(r: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each (term, document) run."""
+    new = np.empty(len(r), dtype=bool)
+    new[0] = True
+    new[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+    starts = np.flatnonzero(new)
+    lengths = np.diff(np.r_[starts, len(r)])
+    return starts, lengths
+
+
+def _write_keyword_field(
+    writer: ArrayFieldWriter, pairs: list[tuple[str, int]]
+) -> None:
+    pairs.sort()
+    i = 0
+    while i < len(pairs):
+        key = pairs[i][0]
+        j = i
+        while j < len(pairs) and pairs[j][0] == key:
+            j += 1
+        ids = np.fromiter((doc for _, doc in pairs[i:j]), dtype=np.uint32, count=j - i)
+        writer.add_postings_arrays(key.encode("utf-8"), ids, None, None, None, None)
+        i = j

@@ -1,0 +1,209 @@
+"""Reading one segment: its postings, per-document numbers and stored articles.
+
+Every file is memory-mapped once, and every read after that slices a map, so
+any number of threads may read one :class:`SegmentData` at once.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.filedb.filetables import OrderedHashReader
+from whoosh.filedb.structfile import StructFile
+
+from newsindex._article import Article, article_from_stored
+from newsindex._codec import NewsCodec, Postings, decode_postings
+from newsindex._directory import IndexDirectory, restricted_loads
+from newsindex._segment_files import (
+    NUMBERS_EXT,
+    STORED_EXT,
+    read_numbers,
+    read_stored,
+    read_stored_offsets,
+)
+from newsindex.errors import CorruptIndexError
+
+
+def _map(path: str) -> mmap.mmap:
+    with open(path, "rb") as handle:
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class _MappedFile(StructFile):
+    """A read-only StructFile over a memory map, for Whoosh's term table.
+
+    Whoosh's ``get`` seeks and then reads, which races when threads share a
+    file; slicing a memory map does not move any shared position. (The
+    sequential ``read``/``seek`` are used only while opening.)
+    """
+
+    def __init__(self, mapped: mmap.mmap, name: str) -> None:
+        super().__init__(mapped, name=name)  # type: ignore[arg-type]
+        self._mapped = mapped
+
+    def get(self, position: int, length: int) -> bytes:
+        return self._mapped[position : position + length]
+
+    def read_pickle(self) -> Any:
+        # The term table's metadata: a dict of names and numbers only.
+        return restricted_loads(self.file)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"file {os.path.basename(exc.filename or '')} is missing"
+    text = str(exc) or type(exc).__name__
+    return (
+        text
+        if isinstance(exc, (ValueError, OSError))
+        else f"{text} ({type(exc).__name__})"
+    )
+
+
+class SegmentData:
+    """Read access to one segment: postings, numbers, stored articles.
+
+    Thread-safe: every read after construction slices a memory map.
+
+    Raises:
+        CorruptIndexError: a file is missing, truncated or not ours.
+    """
+
+    def __init__(self, directory: IndexDirectory, segment: Any) -> None:
+        self.segment = segment
+        self.name = segment.segment_id()
+        #: How errors name this segment: with its index, for the operator.
+        self.where = f"the index at {directory.folder}, segment {self.name}"
+        self._maps: list[mmap.mmap] = []
+        try:
+            terms_map = self._map(directory, NewsCodec.TERMS_EXT)
+            self._terms = OrderedHashReader(
+                _MappedFile(terms_map, self.name), len(terms_map)
+            )
+            self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
+            self._postings = self._map(directory, NewsCodec.POSTS_EXT)
+            self._stored_map = self._map(directory, STORED_EXT)
+            with open(directory.segment_path(segment, NUMBERS_EXT), "rb") as handle:
+                self.lengths, self.published = read_numbers(handle.read())
+            self._offsets = read_stored_offsets(self._stored_map)
+            self.doc_count_all: int = segment.doc_count_all()
+            if len(self.published) != self.doc_count_all:
+                raise ValueError(
+                    f"it holds {len(self.published)} documents, its table of "
+                    f"contents says {self.doc_count_all}"
+                )
+        except Exception as exc:  # damage shows up as any kind of error
+            self.close()
+            raise CorruptIndexError(f"{self.where}: {_reason(exc)}") from exc
+        self.live = np.ones(self.doc_count_all, dtype=bool)
+        deleted = list(segment.deleted_docs())
+        if deleted:
+            self.live[np.asarray(deleted, dtype=np.int64)] = False
+        self.doc_count = int(self.live.sum())
+
+    def _map(self, directory: IndexDirectory, ext: str) -> mmap.mmap:
+        # Memory maps need no explicit close to avoid leaking: a snapshot
+        # replaced while another thread still searches it is released when
+        # the last reference goes.
+        mapped = _map(directory.segment_path(self.segment, ext))
+        self._maps.append(mapped)
+        return mapped
+
+    # -- postings ------------------------------------------------------------
+
+    def _key(self, field: str, term: bytes) -> bytes | None:
+        fieldid = self._fieldmap.get(field)
+        if fieldid is None:
+            return None
+        return struct.pack(">H", fieldid) + term
+
+    def postings(self, field: str, term: bytes) -> Postings | None:
+        """Return the posting list of ``term`` in ``field``, or ``None``."""
+        key = self._key(field, term)
+        if key is None:
+            return None
+        value = self._terms.get(key)
+        if value is None:
+            return None
+        return self.read_postings(W3TermInfo.from_bytes(value), term)
+
+    def read_postings(self, info: Any, term: bytes) -> Postings:
+        """The posting list a term's dictionary entry (from :meth:`terms`)
+        points at."""
+        offset, length = info.extent()
+        if isinstance(length, tuple):  # whoosh3 3.54 decodes it as a 1-tuple
+            (length,) = length
+        data = self._postings[offset : offset + length]
+        return decode_postings(data, f"{self.where}, term {term!r}")
+
+    def doc_frequency(self, field: str, term: bytes) -> int:
+        """Documents (deleted ones included) holding ``term`` in ``field``."""
+        key = self._key(field, term)
+        if key is None:
+            return 0
+        value = self._terms.get(key)
+        return 0 if value is None else int(W3TermInfo.from_bytes(value).doc_frequency())
+
+    def terms(self, field: str, prefix: bytes = b"") -> Iterator[tuple[bytes, Any]]:
+        """Yield ``(term, terminfo)`` in order for the terms of ``field``."""
+        start = self._key(field, prefix)
+        if start is None:
+            return
+        head = start[:2]
+        for key, value in self._terms.items_from(start):
+            if key[:2] != head or not key.startswith(start):
+                return
+            yield key[2:], W3TermInfo.from_bytes(value)
+
+    def facet_counts(self, field: str) -> dict[str, int]:
+        """Live documents per value of a keyword field (``source``, ...)."""
+        counts = {}
+        for term, info in self.terms(field):
+            live = int(self.live[self.read_postings(info, term).ids].sum())
+            if live:
+                counts[term.decode("utf-8")] = live
+        return counts
+
+    def term_count(self, field: str) -> int:
+        """Number of distinct terms in ``field``."""
+        return sum(1 for _ in self.terms(field))
+
+    # -- documents -------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """Return the stored article of ``docnum`` as a dict."""
+        try:
+            return read_stored(self.stored_blob(docnum))
+        except (zlib.error, ValueError) as exc:
+            raise CorruptIndexError(
+                f"{self.where}: stored article {docnum} is damaged"
+            ) from exc
+
+    def stored_blob(self, docnum: int) -> bytes:
+        """The compressed JSON of ``docnum``, as stored."""
+        start, end = int(self._offsets[docnum]), int(self._offsets[docnum + 1])
+        return self._stored_map[start:end]
+
+    def article(self, docnum: int) -> Article:
+        """Return the stored :class:`Article` of ``docnum``."""
+        return article_from_stored(self.stored(docnum))
+
+    def docnums_for_id(self, article_id: str) -> list[int]:
+        """Live document numbers whose id is ``article_id``."""
+        postings = self.postings("id", article_id.encode("utf-8"))
+        if postings is None:
+            return []
+        return [d for d in postings.ids.tolist() if self.live[d]]
+
+    def close(self) -> None:
+        """Release the segment's files (searching it afterwards fails)."""
+        for mapped in self._maps:
+            mapped.close()
+        self._maps = []

@@ -1,0 +1,80 @@
+"""Snapshots: the segments of one committed generation, opened for searching."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from newsindex._directory import IndexDirectory
+from newsindex._segment_reader import SegmentData
+from newsindex.errors import CorruptIndexError
+from newsindex.schema import TEXT_FIELDS
+
+#: Tries at opening the latest generation while other processes commit.
+OPEN_RETRIES: Final = 20
+
+
+class Snapshot:
+    """The segments of one committed generation, ready to search.
+
+    Immutable once built, so any number of threads may search it at once.
+    """
+
+    def __init__(self, generation: int, segments: list[SegmentData]) -> None:
+        self.generation = generation
+        self.segments = segments
+        self.doc_count = sum(s.doc_count for s in segments)
+        self.avg_length: dict[str, float] = {}
+        for name in TEXT_FIELDS:
+            total = sum(float(s.lengths[name][s.live].sum()) for s in segments)
+            self.avg_length[name] = total / self.doc_count if self.doc_count else 1.0
+
+    def close(self) -> None:
+        """Close the segments' files."""
+        for segment in self.segments:
+            segment.close()
+
+
+def load_snapshot(
+    directory: IndexDirectory, previous: Snapshot | None = None
+) -> Snapshot:
+    """Open the latest generation, reusing the segments it shares with
+    ``previous``.
+
+    A commit in another process may replace the table of contents and delete
+    merged segments between our listing and our opening them; then the
+    listing names a newer generation and we try again. Damage that persists
+    in one generation is reported at once.
+
+    Raises:
+        CorruptIndexError: a file is damaged or missing, or the index changed
+            too often while opening.
+    """
+    reusable = {}
+    if previous is not None:
+        reusable = {s.name: s for s in previous.segments}
+    for _ in range(OPEN_RETRIES):
+        generation = directory.latest_generation()
+        try:
+            toc = directory.read_toc(generation if generation >= 0 else None)
+            segments = []
+            for segment in toc.segments:
+                old = reusable.get(segment.segment_id())
+                if (
+                    old is not None
+                    and old.segment.deleted_count() == segment.deleted_count()
+                ):
+                    segments.append(old)
+                else:
+                    segments.append(SegmentData(directory, segment))
+            return Snapshot(toc.generation, segments)
+        except (FileNotFoundError, CorruptIndexError) as exc:
+            if directory.latest_generation() != generation:
+                continue  # a commit moved on: open the new generation
+            if isinstance(exc, CorruptIndexError):
+                raise
+            raise CorruptIndexError(
+                f"the index at {directory.folder}: file {exc.filename} is missing"
+            ) from exc
+    raise CorruptIndexError(
+        f"the index at {directory.folder} changed {OPEN_RETRIES} times while opening"
+    )

@@ -1,0 +1,88 @@
+"""The index directory: the table of contents we write, the lock, clean-up."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+
+from newsindex import Analyzer, Article, IndexLockedError, NewsIndex
+from newsindex._directory import (
+    INDEX_NAME,
+    LOCK_NAME,
+    MANIFEST_NAME,
+    IndexDirectory,
+    TableOfContents,
+    restricted_loads,
+)
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> IndexDirectory:
+    """An index of two commits (so two segments), closed."""
+    path = tmp_path / "index"
+    with NewsIndex.create(path, analyzer=Analyzer(stemmer="none")) as index:
+        index.add(Article(id="a", title="Harga beras naik", body="Harga naik."))
+        index.add(Article(id="b", title="Banjir", body="Banjir di Jakarta."))
+    return IndexDirectory(str(path))
+
+
+def test_the_table_of_contents_is_whooshs_format(
+    directory: IndexDirectory, tmp_path: Path
+) -> None:
+    """Byte for byte what Whoosh 3 writes for the same content, and Whoosh
+    reads ours."""
+    toc = directory.read_toc()
+    assert (toc.generation, len(toc.segments)) == (2, 2)
+    theirs = tmp_path / "whoosh"
+    theirs.mkdir()
+    TOC(toc.schema, toc.segments, toc.generation).write(
+        FileStorage(str(theirs)), INDEX_NAME
+    )
+    name = f"_{INDEX_NAME}_{toc.generation}.toc"
+    assert (theirs / name).read_bytes() == Path(directory.path(name)).read_bytes()
+    read = TOC.read(FileStorage(directory.folder), INDEX_NAME)
+    assert [s.segment_id() for s in read.segments] == [
+        s.segment_id() for s in toc.segments
+    ]
+
+
+def test_writing_a_table_of_contents_leaves_no_temporary_file(
+    directory: IndexDirectory,
+) -> None:
+    toc = directory.read_toc()
+    directory.write_toc(TableOfContents(toc.generation + 1, toc.schema, toc.segments))
+    assert directory.latest_generation() == toc.generation + 1
+    assert not [n for n in Path(directory.folder).iterdir() if ".toc." in n.name]
+
+
+def test_unused_files_are_removed_and_nothing_else(directory: IndexDirectory) -> None:
+    toc = directory.read_toc()
+    kept, dropped = toc.segments
+    folder = Path(directory.folder)
+    (folder / ".hidden").write_text("not ours")
+    directory.remove_unused(toc.generation, [kept])
+    names = {p.name for p in folder.iterdir()}
+    assert {MANIFEST_NAME, LOCK_NAME, ".hidden", f"_{INDEX_NAME}_2.toc"} <= names
+    assert any(n.startswith(kept.segment_id()) for n in names)
+    assert not any(n.startswith(dropped.segment_id()) for n in names)
+
+
+def test_the_lock_times_out_naming_the_index(directory: IndexDirectory) -> None:
+    held = directory.lock(timeout=0.1)
+    try:
+        with pytest.raises(IndexLockedError, match="another writer") as caught:
+            IndexDirectory(directory.folder).lock(timeout=0.05)
+        assert directory.folder in str(caught.value)
+    finally:
+        held.release()
+    directory.lock(timeout=0.05).release()
+
+
+def test_pickles_may_name_only_the_index_classes() -> None:
+    assert restricted_loads(pickle.dumps({1, 2})) == {1, 2}
+    with pytest.raises(pickle.UnpicklingError, match="not allowed"):
+        restricted_loads(pickle.dumps(Path("x")))
