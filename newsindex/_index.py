@@ -88,13 +88,11 @@ class NewsIndex:
     def __init__(
         self,
         path: Path,
-        manifest: Manifest,
         analyzer: Analyzer,
         ranking: Ranking | None,
         limits: QueryLimits | None,
     ) -> None:
         self._path = path
-        self._manifest = manifest
         self._analyzer = analyzer
         self._ranking = ranking or Ranking()
         self._limits = limits or QueryLimits()
@@ -124,8 +122,8 @@ class NewsIndex:
         analyzer = analyzer or Analyzer()
         IndexDirectory(str(root)).create(build_schema())
         # The manifest comes last: its presence marks a complete index.
-        manifest = Manifest.create(root, analyzer)
-        return cls(root, manifest, analyzer, ranking, limits)
+        Manifest.create(root, analyzer)
+        return cls(root, analyzer, ranking, limits)
 
     @classmethod
     def open(
@@ -146,9 +144,8 @@ class NewsIndex:
         root = Path(path)
         if not root.is_dir():
             raise IndexNotFoundError(f"no newsindex index at {root}")
-        manifest = Manifest.read(root)
-        chosen = manifest.analyzer(analyzer)
-        index = cls(root, manifest, chosen, ranking, limits)
+        chosen = Manifest.read(root).analyzer(analyzer)
+        index = cls(root, chosen, ranking, limits)
         index._current()  # fail now, not at the first search, if it is damaged
         return index
 
