@@ -420,10 +420,12 @@ class IndexDirectory:
         return lock
 
     def sync_segments(self, segments: Iterable[Any]) -> None:
-        """Flush new segments' files to disk before a commit names them."""
+        """Flush new segments' files, and their names in the directory, to
+        disk before a commit names them."""
         for segment in segments:
             for name in segment.list_files(self.storage):
                 sync_file(self.path(name))
+        sync_directory(self.folder)
 
     def remove_stale_tables(self) -> None:
         """Delete tables of contents that a killed writer left under their

@@ -20,6 +20,7 @@ them, with the checksums recorded here.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import zlib
@@ -163,8 +164,12 @@ class SegmentWriter:
         return segment
 
     def abandon(self) -> None:
-        """Close open files; the lock holder deletes the segment's files."""
-        if not self._stored.closed:
+        """Close open files; the lock holder deletes the segment's files.
+
+        A write error while closing (the last buffered bytes of a file on a
+        full disk) is ignored: the file is discarded anyway.
+        """
+        with contextlib.suppress(OSError):
             self._stored.close()
 
 

@@ -5,6 +5,14 @@ A writer holds the index's write lock from creation until :meth:`commit` or
 and the commit itself is a single rename of Whoosh's table of contents, so a
 batch is applied entirely or not at all, even if the process is killed.
 
+A change that fails halfway (a full disk while an article is stored or a
+segment flushed, a worker that dies) cancels the whole batch at once: the
+error propagates, the batch's files are deleted, the lock is released, and
+the index keeps its previous commit. Later calls on the writer raise
+:class:`~newsindex.errors.WriterClosedError` saying why. An article that
+fails *before* anything changed (analysis, in :meth:`IndexWriter.add` with
+one job) is only refused; the batch goes on.
+
 Upserts never leave duplicates. Whoosh's own ``update_document`` only
 replaces *committed* documents, so the same id updated twice in one writer
 yields two copies. This writer remembers where every id it added lives
@@ -15,8 +23,9 @@ existing segments.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import Any, Final
 
@@ -118,6 +127,8 @@ class IndexWriter:
         self._local_batches: dict[int, tuple[Any, int]] = {}
         self._added = self._updated = self._deleted = 0
         self._closed = False
+        # Why the writer cancelled itself, for the error of later calls.
+        self._failure: str | None = None
 
     # -- context manager -----------------------------------------------------
 
@@ -145,6 +156,8 @@ class IndexWriter:
         With ``jobs=1`` a failing article (for example, one a custom stemmer
         chokes on) raises here and leaves the batch as it was. With more jobs
         it is analysed later in a worker, and the failure ends the writer.
+        Any other failure (a write error) cancels the batch (see the module
+        docstring) and propagates.
 
         Returns:
             ``True`` if an article with this id existed (in the index or
@@ -156,11 +169,12 @@ class IndexWriter:
         if self._jobs == 1:
             replaced = self._add_local(article)
         else:
-            replaced = self._remove(article.id)
-            self._pending[article.id] = (self._batches, len(self._batch))
-            self._batch.append(article)
-            if len(self._batch) >= BATCH_SIZE:
-                self._send_batch()
+            with self._all_or_nothing():
+                replaced = self._remove(article.id)
+                self._pending[article.id] = (self._batches, len(self._batch))
+                self._batch.append(article)
+                if len(self._batch) >= BATCH_SIZE:
+                    self._send_batch()
         if replaced:
             self._updated += 1
         else:
@@ -172,11 +186,12 @@ class IndexWriter:
         # Prepare first: an article that fails analysis or encoding must not
         # have deleted the copy it was to replace.
         prepared = builder.prepare(article)
-        replaced = self._remove(article.id)
-        docnum = builder.append(prepared)
-        self._pending[article.id] = (builder.segment, docnum)
-        if builder.token_count >= self._flush_tokens:
-            self._flush()
+        with self._all_or_nothing():
+            replaced = self._remove(article.id)
+            docnum = builder.append(prepared)
+            self._pending[article.id] = (builder.segment, docnum)
+            if builder.token_count >= self._flush_tokens:
+                self._flush()
         return replaced
 
     def _local_builder(self) -> SegmentBuilder:
@@ -204,7 +219,8 @@ class IndexWriter:
     def delete(self, article_id: str) -> bool:
         """Delete the article with ``article_id``; return whether one existed."""
         self._check_open()
-        found = self._remove(article_id)
+        with self._all_or_nothing():
+            found = self._remove(article_id)
         if found:
             self._deleted += 1
         return found
@@ -300,22 +316,39 @@ class IndexWriter:
         )
 
     def cancel(self) -> None:
-        """Discard the batch, delete its files and release the lock."""
+        """Discard the batch, delete its files and release the lock.
+
+        Every step is tried even if an earlier one fails (a disk that is
+        full fails the last write of a half-written file as it is closed).
+        """
         if self._closed:
             return
         self._closed = True
         try:
             if self._pool is not None:
-                self._pool.terminate()
+                with contextlib.suppress(OSError):
+                    self._pool.terminate()
             if self._builder is not None:
                 self._builder.abandon()
             self._close_readers()
             # Every file the committed table of contents does not name is
             # ours to delete (we hold the lock): this writer's segments, and
             # whatever an earlier, killed writer left behind.
-            self._directory.remove_unused(self._generation, self._segments)
+            with contextlib.suppress(OSError):
+                self._directory.remove_unused(self._generation, self._segments)
         finally:
             self._release()
+
+    @contextlib.contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """Cancel the batch if the change in the block fails: it may have
+        changed the batch halfway, and a batch is applied whole or not."""
+        try:
+            yield
+        except BaseException as exc:
+            self._failure = f"{type(exc).__name__}: {exc}"
+            self.cancel()
+            raise
 
     @property
     def closed(self) -> bool:
@@ -323,6 +356,11 @@ class IndexWriter:
         return self._closed
 
     def _check_open(self) -> None:
+        if self._failure is not None:
+            raise WriterClosedError(
+                f"this writer was cancelled when a change failed ({self._failure}); "
+                "nothing of its batch was committed"
+            )
         if self._closed:
             raise WriterClosedError("this writer has already committed or cancelled")
 

@@ -1,4 +1,5 @@
-"""Interrupted writes: SIGKILL a real writer process at random moments.
+"""Interrupted writes: SIGKILL a real writer at random moments, and write
+errors (a full disk) at every point of a batch.
 
 The writer (``helpers/child.py``, forked by a server process that has
 already imported newsindex, so a trial costs milliseconds rather than an
@@ -78,6 +79,11 @@ class ForkServer:
     def start_writer(self, index: Path, log: Path) -> int:
         return int(self._ask(f"run {index} {log}"))
 
+    def start_faulty_writer(
+        self, index: Path, limit: int, flush: int, out: Path
+    ) -> int:
+        return int(self._ask(f"fault {index} {limit} {flush} {out}"))
+
     def wait(self, pid: int) -> int:
         return int(self._ask(f"wait {pid}"))
 
@@ -126,19 +132,27 @@ def all_articles(index: NewsIndex) -> list[Article]:
         page += 1
 
 
-def assert_holds_exactly(index: NewsIndex, state: dict[str, Article]) -> None:
-    """The index holds these articles, each once, and nothing else."""
+def assert_articles(
+    index: NewsIndex, state: dict[str, Article], lookups: tuple[str, ...] = ()
+) -> None:
+    """The index holds these articles, each once, and nothing else; ``get``
+    finds ``lookups`` and a sample of the rest (all of them would double a
+    test's time)."""
     assert index.count() == len(state)
     found = all_articles(index)
     ids = [article.id for article in found]
     assert len(ids) == len(set(ids)), "an id is live twice"
     assert set(ids) == set(state)
     assert all(article == state[article.id] for article in found)
-    # Lookups by id: the hot ones, rewritten by every batch, and a sample of
-    # the rest (all of them would double the test's time).
     sample = random.Random(len(state)).sample(sorted(state), min(len(state), 40))
-    for article_id in {*sample, *(f"hot-{j}" for j in range(corpus.CRASH_HOT))}:
+    for article_id in {*sample, *lookups}:
         assert index.get(article_id) == state.get(article_id)
+
+
+def assert_holds_exactly(index: NewsIndex, state: dict[str, Article]) -> None:
+    """The index holds the articles of a crash-test state, and only those."""
+    # The hot articles are rewritten by every batch.
+    assert_articles(index, state, tuple(f"hot-{j}" for j in range(corpus.CRASH_HOT)))
     for article_id in ("n0-0", f"n{corpus.CRASH_BATCHES - 1}-1"):
         if article_id not in state:  # deleted, or not yet written
             assert index.get(article_id) is None
@@ -374,3 +388,39 @@ def test_killed_index_command_reruns_without_duplicates(tmp_path: Path) -> None:
         assert all(article.body == latest[article.id] for article in found)
         assert index.check().ok
     assert unexpected_files(path) == ([], [])
+
+
+#: File size limits of the faulty writer: from its first stored article to
+#: none, so the error hits storing an article, flushing a segment, merging,
+#: and writing the table of contents.
+FAULT_LIMITS = (2_000, 9_000, 20_000, 40_000, 70_000, 120_000, 1 << 40)
+#: Tokens between flushes: several segments during the batch, or one at commit.
+FAULT_FLUSHES = (1_500, 10**9)
+
+
+def test_write_errors_inside_a_batch_leave_it_whole_or_absent(
+    tmp_path: Path, fork_server: ForkServer
+) -> None:
+    """A caller that catches write errors and goes on never commits half a
+    batch, and a failed batch leaves no file and no lock behind."""
+    outcomes = []
+    for flush in FAULT_FLUSHES:
+        for limit in FAULT_LIMITS:
+            path = tmp_path / f"index-{flush}-{limit}"
+            with NewsIndex.create(path, analyzer=Analyzer(stemmer="none")) as index:
+                index.add_many(corpus.fault_before())
+            out = tmp_path / f"fault-{flush}-{limit}.json"
+            pid = fork_server.start_faulty_writer(path, limit, flush, out)
+            assert fork_server.wait(pid) == 0, out.read_text()
+            report = json.loads(out.read_text())
+            assert not [e for e in report["errors"] if e.startswith("unexpected")]
+            with NewsIndex.open(path) as index:
+                assert index.check().ok
+                assert_articles(index, corpus.fault_state(report["committed"]))
+                index.writer(timeout=0).cancel()  # the lock is free
+            assert unexpected_files(path) == ([], [])
+            outcomes.append((report["committed"], len(report["errors"])))
+    print(f"(committed, errors) per trial: {outcomes}")
+    # The limits must put the errors at different points, and allow a commit.
+    assert (True, 0) in outcomes
+    assert len({errors for _, errors in outcomes}) >= 3, outcomes

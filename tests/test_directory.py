@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh.filedb.filestore import FileStorage
@@ -86,3 +88,55 @@ def test_pickles_may_name_only_the_index_classes() -> None:
     assert restricted_loads(pickle.dumps({1, 2})) == {1, 2}
     with pytest.raises(pickle.UnpicklingError, match="not allowed"):
         restricted_loads(pickle.dumps(Path("x")))
+
+
+def test_a_commit_is_durable_before_it_is_published(
+    directory: IndexDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New segment files, their directory entries and the new table of
+    contents reach the disk before the rename that publishes the commit; the
+    rename reaches it before the old table of contents is removed."""
+    events: list[tuple[str, str]] = []
+    paths: dict[int, str] = {}
+    real_open, real_fsync = os.open, os.fsync
+    real_replace, real_remove = os.replace, os.remove
+
+    def name(path: str | os.PathLike[str]) -> str:
+        path = os.fspath(path)
+        return "<dir>" if path == directory.folder else os.path.basename(path)
+
+    def opened(path: str, flags: int, mode: int = 0o777, **kw: Any) -> int:
+        fd = real_open(path, flags, mode, **kw)
+        paths[fd] = name(path)
+        return fd
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", paths[fd]))
+        real_fsync(fd)
+
+    def replace(source: str, target: str) -> None:
+        events.append(("replace", name(target)))
+        real_replace(source, target)
+
+    def remove(path: str) -> None:
+        events.append(("remove", name(path)))
+        real_remove(path)
+
+    spies = {"open": opened, "fsync": fsync, "replace": replace, "remove": remove}
+    for attribute, spy in spies.items():
+        monkeypatch.setattr(os, attribute, spy)
+    with NewsIndex.open(directory.folder) as index:
+        index.add(Article(id="c", title="Gempa", body="Gempa di Cianjur."))
+    monkeypatch.undo()
+
+    new_toc, old_toc = f"_{INDEX_NAME}_3.toc", f"_{INDEX_NAME}_2.toc"
+    published = events.index(("replace", new_toc))
+    before, after = events[:published], events[published + 1 :]
+    segment = directory.read_toc().segments[-1].segment_id()
+    synced = [i for i, (_, file) in enumerate(before) if file.startswith(segment)]
+    assert len(synced) == 4  # .trm, .pst, .nxd, .nxs
+    assert ("fsync", "<dir>") in before[synced[-1] :]
+    assert before[-1][0] == "fsync"
+    assert before[-1][1].startswith(new_toc + ".")  # the temporary file
+    assert after[0] == ("fsync", "<dir>")
+    assert ("remove", old_toc) in after

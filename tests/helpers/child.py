@@ -10,6 +10,13 @@ Roles:
     :func:`corpus.crash_batch` into INDEX, logging to the file OUT
     (``ready``, ``committing K``, ``committed K N`` with N the articles
     expected after commit K, ``done``); the server answers with its pid.
+    ``fault INDEX LIMIT FLUSH OUT`` forks a writer whose files may not grow
+    beyond LIMIT bytes (``RLIMIT_FSIZE``; SIGXFSZ ignored, so a write fails
+    with an error, as on a full disk) and which flushes a segment every FLUSH
+    tokens. It writes :func:`corpus.fault_batch` as a caller would: at the
+    first error the limit is lifted (space was freed), and the article is
+    tried once more, then the batch goes on and commits. What happened goes
+    to OUT as JSON (``committed``, ``errors``).
     ``wait PID`` reaps it and answers with its wait status.
 ``commit-loop INDEX COMMITS INTERVAL``
     Waits for a line on standard input, then commits COMMITS times (see
@@ -33,13 +40,15 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import sys
 import time
 from pathlib import Path
 
 import corpus
 
-from newsindex import Article, NewsIndex
+from newsindex import Article, NewsIndex, NewsIndexError
 
 
 def main(argv: list[str]) -> None:
@@ -65,6 +74,11 @@ def fork_server() -> None:
             pid = os.fork()
             if pid == 0:
                 _crash_writer(args[0], args[1], expected)
+            print(pid, flush=True)
+        elif command == "fault":
+            pid = os.fork()
+            if pid == 0:
+                _faulty_writer(args[0], int(args[1]), int(args[2]), args[3])
             print(pid, flush=True)
         elif command == "wait":
             _, status = os.waitpid(int(args[0]), 0)
@@ -95,6 +109,47 @@ def _crash_writer(index_path: str, out: str, expected: list[int]) -> None:
         except BaseException as exc:
             say(f"error {exc!r}")
     finally:
+        os._exit(code)
+
+
+def _faulty_writer(index_path: str, limit: int, flush: int, out: str) -> None:
+    """Write the fault batch under a file size limit; never returns."""
+    report: dict[str, object] = {"committed": False, "errors": []}
+    errors: list[str] = []
+    code = 1
+    try:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        index = NewsIndex.open(index_path)
+        writer = index.writer(timeout=5.0)
+        writer._flush_tokens = flush
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+        added, deleted = corpus.fault_batch()
+        for article in added:
+            for _attempt in range(2):  # as a caller would: once more, then skip
+                try:
+                    writer.add(article)
+                    break
+                except (OSError, NewsIndexError) as exc:
+                    errors.append(f"add: {exc!r}")
+                    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+        for article_id in deleted:
+            try:
+                writer.delete(article_id)
+            except (OSError, NewsIndexError) as exc:
+                errors.append(f"delete: {exc!r}")
+        try:
+            writer.commit()
+            report["committed"] = True
+        except (OSError, NewsIndexError) as exc:
+            errors.append(f"commit: {exc!r}")
+        code = 0
+    except BaseException as exc:
+        errors.append(f"unexpected: {exc!r}")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
+        report["errors"] = errors
+        Path(out).write_text(json.dumps(report))
         os._exit(code)
 
 

@@ -88,6 +88,45 @@ def apply_crash_batch(writer: Any, k: int) -> None:
         writer.delete(article_id)
 
 
+# -- the write-fault test ------------------------------------------------------
+
+#: Articles of the commit the faulty writer starts from.
+FAULT_BEFORE = 200
+
+
+def fault_before() -> list[Article]:
+    """The committed articles a faulty batch is written over."""
+    return [
+        Article(id=f"f{j}", title=f"Judul {j}", body=_body("lama", f"f{j}", 60))
+        for j in range(FAULT_BEFORE)
+    ]
+
+
+def fault_batch() -> tuple[list[Article], list[str]]:
+    """The faulty writer's batch: (articles to add in order, ids to delete).
+
+    Half of it replaces committed articles, half is new, and a few committed
+    articles are deleted; bodies are long enough that the stored-articles
+    file outgrows its write buffer while articles are added.
+    """
+    added = [
+        Article(id=f"f{j}", title=f"Judul baru {j}", body=_body("baru", f"g{j}", 60))
+        for j in range(0, 2 * FAULT_BEFORE, 2)
+    ]
+    return added, [f"f{j}" for j in range(1, 40, 4)]
+
+
+def fault_state(applied: bool) -> dict[str, Article]:
+    """The articles after the faulty batch: committed whole, or not at all."""
+    state = {article.id: article for article in fault_before()}
+    if applied:
+        added, deleted = fault_batch()
+        state.update((article.id, article) for article in added)
+        for article_id in deleted:
+            state.pop(article_id)
+    return state
+
+
 # -- the concurrency test ------------------------------------------------------
 
 #: Articles that every commit of the concurrent writer rewrites together.
