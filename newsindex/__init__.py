@@ -12,10 +12,9 @@ private (their names start with ``_``) and may change between releases.
 from newsindex._analysis import Analyzer, Token
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
-from newsindex._directory import swap_index
 from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_queries
 from newsindex._highlighting import Snippet
-from newsindex._index import IndexStats, NewsIndex
+from newsindex._index import IndexStats, NewsIndex, swap_index
 from newsindex._inputs import IngestReport, Problem, ingest, iter_records
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking

@@ -16,7 +16,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from newsindex._directory import IndexDirectory, Manifest
+from newsindex._directory import IndexDirectory
+from newsindex._manifest import Manifest
 from newsindex._segment_files import checksums
 from newsindex._segment_reader import SegmentData
 from newsindex.errors import NewsIndexError

@@ -8,25 +8,16 @@ An index directory holds::
     MAIN_<segment>.<ext>      a segment's files (see _segment_files.py)
     WRITELOCK                 the lock a writer holds
 
-This module owns all of them but the segments' contents: the names and
-patterns, the manifest, reading *and* writing the table of contents (with a
-restricted unpickler), the write lock, flushing files to disk, removing files
-no commit names, and swapping an index behind a symbolic link.
-
-The manifest is written once, when the index is created, and read every time
-it is opened: the analyzer that built an index is the only one that may search
-it::
-
-    {"format": "newsindex", "schema_version": 1, "newsindex_version": "0.1.0",
-     "analyzer": {"tokenizer": 1, "stemmer": "sastrawi-1.2.1",
-                  "stopwords": [...], "protected_words": [...]}}
+This module owns the names and patterns of all of them, reading *and*
+writing the table of contents (with a restricted unpickler), the write lock,
+writing files durably, and removing files no commit names. What the manifest
+says is ``_manifest.py``'s; what a segment's files hold, ``_segment_files.py``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import pickle
 import re
@@ -41,19 +32,8 @@ import whoosh
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
-from newsindex._analysis import Analyzer
-from newsindex._version import __version__
-from newsindex.errors import (
-    AnalyzerMismatchError,
-    CorruptIndexError,
-    IndexExistsError,
-    IndexFormatError,
-    IndexLockedError,
-    IndexNotFoundError,
-)
+from newsindex.errors import CorruptIndexError, IndexExistsError, IndexLockedError
 
-#: Bumped whenever the fields or the posting encoding change incompatibly.
-SCHEMA_VERSION: Final = 1
 #: Whoosh's name for the index inside the directory.
 INDEX_NAME: Final = "MAIN"
 MANIFEST_NAME: Final = "newsindex.json"
@@ -120,100 +100,6 @@ def sync_directory(folder: str | os.PathLike[str]) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# -- the manifest --------------------------------------------------------------
-
-
-class Manifest:
-    """Reads, writes and checks ``newsindex.json``."""
-
-    def __init__(self, path: Path, record: dict[str, Any]) -> None:
-        self.path = path
-        self.record = record
-
-    @classmethod
-    def create(cls, path: Path, analyzer: Analyzer) -> Manifest:
-        """Write a new manifest for ``analyzer`` atomically."""
-        record = {
-            "format": "newsindex",
-            "schema_version": SCHEMA_VERSION,
-            "newsindex_version": __version__,
-            "analyzer": analyzer.describe(),
-        }
-        text = json.dumps(record, ensure_ascii=False, indent=1)
-        write_atomically(path, MANIFEST_NAME, text.encode("utf-8"), ".manifest-")
-        return cls(path, record)
-
-    @classmethod
-    def read(cls, path: Path) -> Manifest:
-        """Read and validate the manifest of the index at ``path``.
-
-        Raises:
-            IndexNotFoundError: no manifest (not a newsindex index).
-            IndexFormatError: written by an incompatible version.
-            CorruptIndexError: the manifest is not valid JSON.
-        """
-        target = path / MANIFEST_NAME
-        try:
-            text = target.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise IndexNotFoundError(f"no newsindex index at {path}") from None
-        except OSError as exc:
-            raise CorruptIndexError(f"cannot read {target}: {exc}") from exc
-        except UnicodeDecodeError:
-            raise CorruptIndexError(f"{target} is damaged (not UTF-8 text)") from None
-        try:
-            record = json.loads(text)
-        except ValueError as exc:
-            raise CorruptIndexError(
-                f"{target} is damaged (not valid JSON: {exc})"
-            ) from None
-        if not isinstance(record, dict) or record.get("format") != "newsindex":
-            raise IndexFormatError(f"{target} is not a newsindex manifest")
-        version = record.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise IndexFormatError(
-                f"the index at {path} has schema version {version!r} (written by "
-                f"newsindex {record.get('newsindex_version', '?')}); this "
-                f"newsindex ({__version__}) reads version {SCHEMA_VERSION}. "
-                "Re-index the articles into a new directory."
-            )
-        return cls(path, record)
-
-    def analyzer(self, given: Analyzer | None = None) -> Analyzer:
-        """Return the analyzer to use with this index.
-
-        Args:
-            given: the analyzer the caller asked for, or ``None`` to rebuild
-                the recorded one.
-
-        Raises:
-            AnalyzerMismatchError: ``given`` differs from the recorded
-                analyzer, or the recorded one cannot be rebuilt.
-        """
-        description = self.record["analyzer"]
-        if given is not None:
-            if given.describe() != description:
-                raise AnalyzerMismatchError(
-                    f"the index at {self.path} was built with analyzer "
-                    f"{_summary(description)}, not {_summary(given.describe())}; "
-                    "open it without an analyzer, or re-index"
-                )
-            return given
-        try:
-            return Analyzer.from_description(description)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AnalyzerMismatchError(f"index at {self.path}: {exc}") from exc
-
-
-def _summary(description: dict[str, Any]) -> str:
-    return (
-        f"[stemmer {description.get('stemmer')}, "
-        f"{len(description.get('stopwords', ()))} stopwords, "
-        f"{len(description.get('protected_words', ()))} protected words, "
-        f"tokenizer {description.get('tokenizer')}]"
-    )
 
 
 # -- reading pickles safely ----------------------------------------------------
@@ -473,30 +359,3 @@ def prepare_new(root: Path) -> None:
                 f"{root} already holds files; give an empty directory"
             )
     root.mkdir(parents=True, exist_ok=True)
-
-
-def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Point the symbolic link ``link`` at the index in ``target``, atomically.
-
-    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
-    and a rebuilt one can replace it with no moment without an index:
-    every :class:`NewsIndex` opened on the link switches to the new index on
-    its next search. The new index must have the same analyzer.
-
-    Raises:
-        IndexNotFoundError: ``target`` is not an index.
-        IndexExistsError: ``link`` exists and is not a symbolic link.
-    """
-    new = Path(target).resolve()
-    Manifest.read(new)
-    where = Path(link)
-    if where.exists() and not where.is_symlink():
-        raise IndexExistsError(
-            f"{where} is not a symbolic link; move it aside and serve the index "
-            "through a link to swap it atomically"
-        )
-    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    os.symlink(new, temporary, target_is_directory=True)
-    os.replace(temporary, where)

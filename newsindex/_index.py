@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -15,12 +16,8 @@ import attrs
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
-from newsindex._directory import (
-    MANIFEST_NAME,
-    IndexDirectory,
-    Manifest,
-    prepare_new,
-)
+from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
+from newsindex._manifest import Manifest
 from newsindex._options import DateBound, Names, SearchOptions, Sort
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
@@ -28,7 +25,12 @@ from newsindex._results import SearchResults
 from newsindex._searching import search
 from newsindex._snapshot import Snapshot, load_snapshot
 from newsindex._writing import IndexWriter, WriteSummary
-from newsindex.errors import IndexClosedError, IndexNotFoundError
+from newsindex.errors import (
+    IndexClosedError,
+    IndexExistsError,
+    IndexNotFoundError,
+    NewsIndexError,
+)
 from newsindex.schema import NO_DATE, build_schema
 
 
@@ -406,3 +408,40 @@ def _iso(timestamp: int | None) -> str | None:
         return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
     except (OverflowError, OSError, ValueError):  # a damaged date column
         return "invalid"
+
+
+def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Point the symbolic link ``link`` at the index in ``target``, atomically.
+
+    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
+    and a rebuilt one can replace it with no moment without an index:
+    every :class:`NewsIndex` opened on the link switches to the new index on
+    its next search. The new index must have the analyzer of the one the
+    link serves, which the indexes open on it search with.
+
+    Raises:
+        IndexNotFoundError: ``target`` is not an index.
+        CorruptIndexError: ``target``'s manifest is damaged.
+        AnalyzerMismatchError: the link serves an index built with another
+            analyzer.
+        IndexExistsError: ``link`` exists and is not a symbolic link.
+    """
+    new = Path(target).resolve()
+    manifest = Manifest.read(new)
+    where = Path(link)
+    if where.exists() and not where.is_symlink():
+        raise IndexExistsError(
+            f"{where} is not a symbolic link; move it aside and serve the index "
+            "through a link to swap it atomically"
+        )
+    try:
+        served = Manifest.read(where.resolve())
+    except NewsIndexError:
+        served = None  # nothing (sound) served: the swap restores service
+    if served is not None:
+        manifest.analyzer(served.analyzer())
+    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    os.symlink(new, temporary, target_is_directory=True)
+    os.replace(temporary, where)

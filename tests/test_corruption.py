@@ -9,8 +9,10 @@ manifest) is truncated or overwritten in a copy of a small index. Then:
   with a message naming the index or the segment, and nothing else;
 * ``check()`` never raises, and reports the damage; ``newsindex check``
   exits with status 1, one line per problem, no traceback;
-* ``newsindex swap`` refuses a damaged index, and swapping in a rebuilt one
-  restores service to a ``NewsIndex`` already open on the link.
+* ``newsindex swap`` refuses a damaged index (a manifest of the wrong shape
+  included) and one with another analyzer than the served one, and swapping
+  in a rebuilt one restores service to a ``NewsIndex`` already open on the
+  link.
 
 Damaged files are never memory-mapped by a live index here: truncating a
 mapped file would kill the test process with SIGBUS on the next read.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 import os
 import shutil
 import warnings
@@ -31,10 +34,12 @@ import pytest
 
 from newsindex import (
     Analyzer,
+    AnalyzerMismatchError,
     Article,
     CorruptIndexError,
     IndexFormatError,
     NewsIndex,
+    swap_index,
 )
 from newsindex._checking import check_index
 from newsindex._directory import MANIFEST_NAME
@@ -296,3 +301,95 @@ def test_swapping_in_a_rebuilt_index_restores_service(
         serving.close()
     with NewsIndex.open(link) as reopened:
         assert reopened.count() == len(rebuilt)
+
+
+def _relink(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target`` by hand, as ``ln -sfn`` would."""
+    temporary = link.with_name("relink.tmp")
+    temporary.symlink_to(target, target_is_directory=True)
+    os.replace(temporary, link)
+
+
+#: Manifests that are valid JSON of the wrong shape, by what they lack.
+BAD_ANALYZERS: dict[str, object] = {
+    "no analyzer": None,
+    "analyzer not an object": "sastrawi",
+    "no stemmer": {"tokenizer": 1, "stopwords": [], "protected_words": []},
+    "tokenizer as text": {
+        "tokenizer": "1",
+        "stemmer": "none",
+        "stopwords": [],
+        "protected_words": [],
+    },
+    "stopwords not words": {
+        "tokenizer": 1,
+        "stemmer": "none",
+        "stopwords": [1, 2],
+        "protected_words": [],
+    },
+}
+
+
+@pytest.mark.parametrize("shape", BAD_ANALYZERS)
+def test_a_manifest_of_the_wrong_shape_is_damage(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], shape: str
+) -> None:
+    damaged = tmp_path / "damaged"
+    shutil.copytree(pristine, damaged)
+    manifest = damaged / MANIFEST_NAME
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    if BAD_ANALYZERS[shape] is None:
+        del record["analyzer"]
+    else:
+        record["analyzer"] = BAD_ANALYZERS[shape]
+    manifest.write_text(json.dumps(record), encoding="utf-8")
+
+    with pytest.raises(CorruptIndexError, match=str(damaged)):
+        NewsIndex.open(damaged)
+    report = check_index(damaged)
+    assert not report.ok
+    assert MANIFEST_NAME in report.problems[0]
+
+    link = tmp_path / "serving"
+    link.symlink_to(pristine, target_is_directory=True)
+    capsys.readouterr()
+    assert main(["swap", "--index", str(link), str(damaged)]) == 1
+    _, err = capsys.readouterr()
+    assert err.startswith("newsindex: error: not swapping in")
+    assert os.path.realpath(link) == str(pristine)
+    with pytest.raises(CorruptIndexError):
+        swap_index(link, damaged)
+
+    # Readers of a link changed by hand get the documented error.
+    with NewsIndex.open(link) as serving:
+        _relink(link, damaged)
+        with pytest.raises(CorruptIndexError):
+            serving.search("berita")
+
+
+def test_swap_refuses_an_index_with_another_analyzer(
+    pristine: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other"
+    with NewsIndex.create(other, analyzer=Analyzer(stemmer="tala")) as index:
+        index.add_many(ARTICLES)
+    link = tmp_path / "serving"
+    link.symlink_to(pristine, target_is_directory=True)
+    with NewsIndex.open(link) as serving:
+        with pytest.raises(AnalyzerMismatchError, match="tala"):
+            swap_index(link, other)
+        capsys.readouterr()
+        assert main(["swap", "--index", str(link), str(other)]) == 1
+        _, err = capsys.readouterr()
+        assert "analyzer" in err
+        assert err.count("\n") == 1
+        assert os.path.realpath(link) == str(pristine)
+        assert serving.search("berita").total == len(ARTICLES)
+
+        # A link changed by other means: the documented error, every time.
+        _relink(link, other)
+        for _ in range(2):
+            with pytest.raises(AnalyzerMismatchError):
+                serving.search("berita")
+    with NewsIndex.open(link) as reopened:  # reopening serves the new index
+        assert reopened.search("berita").total == len(ARTICLES)
