@@ -15,6 +15,10 @@ from newsindex.errors import ArticleError
 #: Longest accepted article id, in characters.
 MAX_ID_LENGTH: Final = 512
 
+#: Deepest nesting of lists and objects in :attr:`Article.extra` (the extra
+#: mapping itself is level 0).
+MAX_EXTRA_DEPTH: Final = 32
+
 #: Keys of :meth:`Article.to_dict` that are not extras.
 ARTICLE_KEYS: Final = frozenset(
     {"id", "title", "body", "published", "source", "category", "url"}
@@ -73,22 +77,25 @@ def _text(value: str | None) -> str:
     return value
 
 
-def _check_json(value: object, where: str) -> None:
+def _check_json(value: object, where: str, depth: int = 0) -> None:
     if value is None or isinstance(value, (str, bool, int)):
         return
+    if depth > MAX_EXTRA_DEPTH:
+        # Deeper values would overflow the stack of whoever reads them back.
+        raise ArticleError(f"extra is nested more than {MAX_EXTRA_DEPTH} levels deep")
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ArticleError(f"{where} is not a finite number")
         return
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            _check_json(item, f"{where}[{i}]")
+            _check_json(item, f"{where}[{i}]", depth + 1)
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ArticleError(f"{where} has a non-text key {key!r}")
-            _check_json(item, f"{where}.{key}")
+            _check_json(item, f"{where}.{key}", depth + 1)
         return
     raise ArticleError(f"{where} holds {type(value).__name__}, which JSON cannot")
 
@@ -142,7 +149,8 @@ class Article:
         source: publisher, such as ``kompas.com``. Filters on it ignore case.
         category: section, such as ``Ekonomi``. Filters on it ignore case.
         url: address of the article.
-        extra: further JSON-compatible metadata, stored and returned as is.
+        extra: further JSON-compatible metadata, stored and returned as is,
+            nested at most :data:`MAX_EXTRA_DEPTH` (32) levels deep.
 
     Raises:
         ArticleError: a field has the wrong type, the id is empty, or the

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import IO, Any, Final
 
@@ -231,9 +232,9 @@ def _csv_header(row: list[str]) -> tuple[list[str], str | None]:
     for cell in row:
         name = cell.strip()
         columns.append(name.lower() if name.lower() in _CSV_KEYS else name)
-    named = [c for c in columns if c]
-    for name in named:
-        if named.count(name) > 1:
+    counts = Counter(c for c in columns if c)
+    for name, count in counts.items():  # in header order
+        if count > 1:
             return [], f"column {name!r} appears more than once in the header"
     if "body" not in columns:
         return [], "the header has no 'body' column"

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from newsindex import Article, ArticleError, NewsIndexError
-from newsindex._article import MAX_ID_LENGTH, parse_published
+from newsindex._article import MAX_EXTRA_DEPTH, MAX_ID_LENGTH, parse_published
 
 UTC = dt.timezone.utc
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -221,3 +221,17 @@ def test_equality_and_hash() -> None:
     assert hash(one) == hash(same)
     assert one != attrs.evolve(one, title="Lain")
     assert len({one, same}) == 1
+
+
+def test_extra_nesting_is_bounded() -> None:
+    deepest: object = "daun"
+    for _ in range(MAX_EXTRA_DEPTH):
+        deepest = [deepest]
+    assert Article(id="a", extra={"m": deepest}).extra["m"] == deepest
+    with pytest.raises(ArticleError, match="nested more than 32 levels"):
+        Article(id="a", extra={"m": [deepest]})
+    value: object = 1
+    for _ in range(5_000):
+        value = {"a": value}
+    with pytest.raises(ArticleError, match="nested"):  # no RecursionError
+        Article(id="a", extra={"m": value})

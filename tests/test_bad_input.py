@@ -14,6 +14,8 @@ import errno
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,12 @@ GOOD = {"title": "Harga beras naik", "body": "Harga beras di pasar naik lagi."}
 
 def jsonl(record: dict) -> bytes:
     return json.dumps(record, ensure_ascii=False).encode()
+
+
+def nested(article_id: str, depth: int) -> bytes:
+    """A record whose metadata nests ``depth`` objects deep."""
+    meta = '{"a":' * depth + "1" + "}" * depth
+    return f'{{"id": "{article_id}", "body": "Isi berita", "meta": {meta}}}'.encode()
 
 
 # Each file: (relative path, lines of bytes, the planted problems as
@@ -181,6 +189,73 @@ def test_index_skips_each_planted_problem_and_indexes_the_rest(
     assert_same_problems(found, expected)
     assert report.added == len(good_ids())
     assert report.updated == 1  # "dup", twice in one file
+
+
+def test_deeply_nested_metadata_is_skipped_and_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Metadata nested too deep to read back safely is a bad record, named
+    with its line; the rest is indexed and reads back from a deep stack."""
+    source = tmp_path / "bersarang.jsonl"
+    lines = [
+        jsonl({**GOOD, "id": "k1"}),
+        nested("k2", 5_000),  # beyond what the JSON parser recurses into
+        nested("k3", 985),  # parsed, but too deep to check or read back
+        nested("k4", 33),
+        nested("k5", 32),
+    ]
+    source.write_bytes(b"\n".join(lines))
+    index = tmp_path / "index"
+    status = main(["index", "--index", str(index), "--stemmer", "none", str(source)])
+    _, err = capsys.readouterr()
+    assert status == EXIT_SKIPPED
+    assert "Traceback" not in err
+    assert [(line, "nested" in reason) for _, line, reason in listed_problems(err)] == [
+        (2, True),
+        (3, True),
+        (4, True),
+    ]
+
+    def deep(levels: int, index: NewsIndex) -> list[str]:
+        # As from a web handler: the reads run many frames down the stack.
+        if levels:
+            return deep(levels - 1, index)
+        found = index.get("k5")
+        assert found is not None
+        return [hit.id for hit in index.search("berita OR harga")]
+
+    with NewsIndex.open(index) as opened:
+        assert sorted(deep(100, opened)) == ["k1", "k5"]
+
+
+def test_a_wide_csv_header_is_read_in_linear_time(tmp_path: Path) -> None:
+    """200,000 columns (437 s when the header check was quadratic) index in
+    about a second; the bound only catches a return of the quadratic check."""
+    columns = 200_000
+    source = tmp_path / "lebar.csv"
+    header = ",".join(["id", "body", *(f"c{i}" for i in range(columns))])
+    row = ",".join(["w1", "Harga beras naik", *("x" for _ in range(columns))])
+    source.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    index = tmp_path / "index"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsindex",
+            "index",
+            "--index",
+            str(index),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    with NewsIndex.open(index) as opened:
+        article = opened.get("w1")
+        assert article is not None
+        assert len(article.extra) == columns
 
 
 def snapshot_of(path: Path) -> tuple[int, list[str], list[tuple[str, str]]]:
