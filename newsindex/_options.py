@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from typing import Literal, TypeAlias, get_args
 
 import attrs
 
 from newsindex._article import parse_published, published_timestamp
-from newsindex._query import QueryLimits
+from newsindex._query import FILTER_VALUES_CEILING, QueryLimits
 from newsindex.errors import ArticleError, QueryError
 from newsindex.schema import facet_key
 
@@ -55,7 +56,10 @@ def _until(value: DateBound) -> float | None:
     return _bound(value, "until", end_of_day=True)
 
 
-def _keys(values: object, name: str) -> frozenset[str] | None:
+def _keys(values: object, name: str) -> tuple[str, ...] | None:
+    """The distinct indexed forms of ``values``, in order, read no further
+    than one beyond :data:`FILTER_VALUES_CEILING` (so a caller's endless list
+    costs nothing; :meth:`SearchOptions.filters` cuts and says so)."""
     if values is None:
         return None
     if isinstance(values, str):
@@ -64,21 +68,21 @@ def _keys(values: object, name: str) -> frozenset[str] | None:
         raise QueryError(
             f"{name} must be a string or strings, not {type(values).__name__}"
         )
-    keys = set()
-    for value in values:
+    keys: dict[str, None] = {}
+    for value in itertools.islice(values, FILTER_VALUES_CEILING + 1):
         if not isinstance(value, str):
             raise QueryError(f"{name} must be strings, not {type(value).__name__}")
         key = facet_key(value)
         if key:
-            keys.add(key)
-    return frozenset(keys) if keys else None
+            keys[key] = None
+    return tuple(keys) if keys else None
 
 
-def _sources(values: Names) -> frozenset[str] | None:
+def _sources(values: Names) -> tuple[str, ...] | None:
     return _keys(values, "sources")
 
 
-def _categories(values: Names) -> frozenset[str] | None:
+def _categories(values: Names) -> tuple[str, ...] | None:
     return _keys(values, "categories")
 
 
@@ -91,6 +95,17 @@ def _whole(value: object, name: str, minimum: int) -> None:
 def _check_sort(_instance: object, _attribute: object, value: object) -> None:
     if value not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {value!r}")
+
+
+@attrs.frozen
+class Filters:
+    """What a search keeps: publication times (as the index's date keys),
+    and sources and categories (in their indexed form); ``None`` keeps all."""
+
+    since: float | None
+    until: float | None
+    sources: frozenset[str] | None
+    categories: frozenset[str] | None
 
 
 @attrs.frozen(kw_only=True)
@@ -127,6 +142,20 @@ class SearchOptions:
             and self.since > self.until
         ):
             raise QueryError("since is later than until")
+
+    def filters(self, limits: QueryLimits) -> tuple[Filters, list[str]]:
+        """What the search keeps, its lists cut to ``limits``, and a note for
+        each cut."""
+        most = limits.max_filter_values
+        kept: dict[str, frozenset[str] | None] = {}
+        notes = []
+        for name in ("sources", "categories"):
+            keys: tuple[str, ...] | None = getattr(self, name)
+            if keys is not None and len(keys) > most:
+                keys = keys[:most]
+                notes.append(f"only the first {most} {name} were used")
+            kept[name] = None if keys is None else frozenset(keys)
+        return Filters(self.since, self.until, **kept), notes
 
     def window(self, limits: QueryLimits) -> tuple[int, int]:
         """``(limit, offset)`` of the page asked for, within ``limits``.

@@ -31,6 +31,7 @@ from typing import Final
 import attrs
 
 from newsindex._analysis import TOKEN_PATTERN, Analyzer
+from newsindex.errors import ConfigurationError
 
 #: Characters of query text considered; the rest is ignored.
 MAX_QUERY_CHARS: Final = 1_000
@@ -40,6 +41,10 @@ MAX_CLAUSES: Final = 32
 MAX_ALTERNATIVES: Final = 8
 #: Words kept in one phrase.
 MAX_PHRASE_TERMS: Final = 12
+#: Sources, and categories, one search filters on.
+MAX_FILTER_VALUES: Final = 100
+#: The most filter values ever read from a caller, whatever the limits say.
+FILTER_VALUES_CEILING: Final = 10_000
 
 _LEXEME = re.compile(r'"|[^\s"]+')
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
@@ -57,6 +62,8 @@ class QueryLimits:
         max_phrase_terms: words kept in one phrase.
         max_limit: most hits in one page.
         max_depth: deepest result reachable by paging (offset + limit).
+        max_filter_values: sources, and categories, one search filters on
+            (at most :data:`FILTER_VALUES_CEILING`).
     """
 
     max_chars: int = MAX_QUERY_CHARS
@@ -65,6 +72,15 @@ class QueryLimits:
     max_phrase_terms: int = MAX_PHRASE_TERMS
     max_limit: int = 1_000
     max_depth: int = 10_000
+    max_filter_values: int = attrs.field(default=MAX_FILTER_VALUES)
+
+    @max_filter_values.validator
+    def _check_filter_values(self, _attribute: object, value: int) -> None:
+        if not 1 <= value <= FILTER_VALUES_CEILING:
+            raise ConfigurationError(
+                f"max_filter_values must be from 1 to {FILTER_VALUES_CEILING}, "
+                f"not {value!r}"
+            )
 
 
 @attrs.frozen

@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 
 from newsindex._gathering import Gathered, positions_of
-from newsindex._options import SearchOptions
+from newsindex._options import Filters
 from newsindex._query import Clause, ParsedQuery
 from newsindex._segment_reader import SegmentData
 from newsindex._snapshot import Snapshot
@@ -185,10 +185,8 @@ def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return found
 
 
-def _filter_keep(
-    seg: SegmentData, filters: SearchOptions, ids: np.ndarray
-) -> np.ndarray:
-    """Which of the documents ``ids`` are live and pass the options' filters."""
+def _filter_keep(seg: SegmentData, filters: Filters, ids: np.ndarray) -> np.ndarray:
+    """Which of the documents ``ids`` are live and pass the filters."""
     keep: np.ndarray = seg.live[ids]
     if filters.since is not None or filters.until is not None:
         dates = seg.published[ids]
@@ -217,7 +215,7 @@ class Candidates:
 
 
 def candidates(
-    snapshot: Snapshot, parsed: ParsedQuery, scorer: Scorer, filters: SearchOptions
+    snapshot: Snapshot, parsed: ParsedQuery, scorer: Scorer, filters: Filters
 ) -> Candidates:
     seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
     n_clauses = len(parsed.positive)

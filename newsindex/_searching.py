@@ -61,15 +61,16 @@ def search(
             query, total, hits, took, offset, limit, options.sort, tuple(notes)
         )
 
+    filters, notes = options.filters(limits)
     parsed = parse_query(query, analyzer, limits)
-    notes = list(parsed.notes)
+    notes = [*parsed.notes, *notes]
     reason = parsed.empty_reason
     if reason is not None:
         return results(0, (), [*notes, reason])
 
     gathered = Gathered(snapshot, parsed)
     scorer = Scorer(snapshot, gathered, ranking)
-    cands = candidates(snapshot, parsed, scorer, options)
+    cands = candidates(snapshot, parsed, scorer, filters)
     total = len(cands.docnum)
     if options.sort == "newest":
         order = newest_order(snapshot, cands)

@@ -30,6 +30,7 @@ from strategies import HOSTILE_PIECES, fullwidth, query_texts, texts
 from newsindex import (
     Analyzer,
     Article,
+    ConfigurationError,
     NewsIndex,
     QueryError,
     QueryLimits,
@@ -37,8 +38,10 @@ from newsindex import (
     Snippet,
 )
 from newsindex._query import (
+    FILTER_VALUES_CEILING,
     MAX_ALTERNATIVES,
     MAX_CLAUSES,
+    MAX_FILTER_VALUES,
     MAX_PHRASE_TERMS,
     MAX_QUERY_CHARS,
     parse_query,
@@ -320,6 +323,38 @@ def test_query_cost_is_bounded(crowded_index: NewsIndex, kind: str) -> None:
 def test_each_cut_is_reported(sample_index: NewsIndex, query: str, note: str) -> None:
     results = sample_index.search(query)
     assert any(note in n for n in results.notes), results.notes
+
+
+@pytest.mark.parametrize("name", ["sources", "categories"])
+def test_filter_lists_are_bounded_and_reported(
+    sample_index: NewsIndex, name: str
+) -> None:
+    """A million names cost what the limit allows: the first ones are used,
+    the rest is never read, and the cut is reported."""
+    read = 0
+    wanted = {"sources": "Kabar Nusantara", "categories": "Ekonomi"}[name]
+
+    def names() -> Iterator[str]:
+        nonlocal read
+        for i in range(1_000_000):
+            read += 1
+            yield wanted if i == 0 else f"tidak ada {i}"
+
+    results = sample_index.search("harga", limit=50, **{name: names()})
+    assert read <= FILTER_VALUES_CEILING + 1
+    assert f"only the first {MAX_FILTER_VALUES} {name} were used" in results.notes
+    alone = sample_index.search("harga", limit=50, **{name: [wanted]})
+    assert [h.id for h in results] == [h.id for h in alone]
+    assert alone.total > 0
+
+    limits = QueryLimits(max_filter_values=1)
+    with NewsIndex.open(sample_index.path, limits=limits) as strict:
+        cut = strict.search("harga", limit=50, **{name: [wanted, "lain"]})
+    assert f"only the first 1 {name} were used" in cut.notes
+    assert [h.id for h in cut] == [h.id for h in alone]
+    for bad in (0, FILTER_VALUES_CEILING + 1):
+        with pytest.raises(ConfigurationError, match="max_filter_values"):
+            QueryLimits(max_filter_values=bad)
 
 
 def test_limits_are_configurable(sample_index: NewsIndex) -> None:
