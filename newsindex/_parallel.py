@@ -19,6 +19,7 @@ twice in one writer) by arithmetic.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -54,9 +55,11 @@ def child_main(read_fd: int, write_fd: int) -> None:
         _serve(inbox, outbox)
     except BaseException as exc:  # reported to the parent, which raises
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        outbox.send(("failed", detail))
+        with contextlib.suppress(OSError):  # a parent that is gone hears nothing
+            outbox.send(("failed", detail))
     finally:
-        outbox.close()
+        with contextlib.suppress(OSError):
+            outbox.close()
 
 
 def _serve(inbox: Connection, outbox: Connection) -> None:
@@ -103,6 +106,10 @@ class _Worker:
             ],
             pass_fds=(to_child, to_parent),
             stdin=subprocess.DEVNULL,
+            # A session of their own: Ctrl-C at a terminal interrupts the
+            # parent only, which cancels the batch and stops the workers;
+            # they would otherwise print tracebacks of their own.
+            start_new_session=True,
         )
         os.close(to_child)
         os.close(to_parent)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -497,3 +501,48 @@ def test_eval_bad_queries_file_is_one_error_line(
     assert status == EXIT_ERROR
     assert_one_error_line(err)
     assert "queries.jsonl:1" in err
+
+
+def _workers(pid: int) -> list[int]:
+    """The analysis workers of ``pid`` that are running Python (Linux: /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                if b"child_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+    return found
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/task").exists(), reason="reads child processes from /proc"
+)
+def test_ctrl_c_during_a_parallel_index_is_reported_once(tmp_path: Path) -> None:
+    """Ctrl-C at a terminal signals the whole foreground process group; the
+    analysis workers, even while they start, leave it to the command, which
+    cancels, stops them and says so once."""
+    source = tmp_path / "banyak.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for i in range(3_000):
+            record = {"id": f"a{i}", "title": f"Judul {i}", "body": "Isi berita"}
+            out.write(json.dumps(record) + "\n")
+    index = tmp_path / "index"
+    command = ["index", "--index", str(index), "--jobs", "2", str(source)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsindex", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as at a terminal
+    )
+    deadline = time.monotonic() + 30
+    while len(_workers(process.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert _workers(process.pid), "no worker started"
+    time.sleep(0.05)  # into their imports, past the interpreter's start
+    os.killpg(process.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err == "newsindex: error: interrupted\n"
+    with NewsIndex.open(index) as opened:
+        assert opened.count() == 0  # nothing committed

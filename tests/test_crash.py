@@ -17,6 +17,7 @@ The kill points are random but seeded: the seed is printed, and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -302,20 +303,26 @@ def test_index_command_recovers_from_a_kill_during_creation(tmp_path: Path) -> N
 # -- the command, killed and run again ---------------------------------------------
 
 
-def group_members(group: int) -> list[int]:
-    """Live (not zombie) processes of a process group, from /proc."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid``, from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    """Those of ``pids`` still running (not gone, not zombies), from /proc."""
+    running = []
+    for pid in pids:
         try:
-            stat = (Path("/proc") / entry / "stat").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == group and fields[0] != "Z":
-            members.append(int(entry))
-    return members
+        if stat.rsplit(")", 1)[1].split()[0] != "Z":
+            running.append(pid)
+    return running
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -356,19 +363,21 @@ def test_killed_index_command_reruns_without_duplicates(tmp_path: Path) -> None:
     # Kill at a random moment once the workers run: while articles are
     # read, analysed, written as segments, or committed.
     deadline = time.monotonic() + 20
-    while len(group_members(killed.pid)) < 3 and time.monotonic() < deadline:
+    while len(children(killed.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
+    workers = children(killed.pid)
     delay = rng.uniform(0.0, 0.8)
     print(f"seed {SEED}: killing the command {delay:.2f} s after its workers start")
     time.sleep(delay)
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     deadline = time.monotonic() + 10
-    while group_members(killed.pid) and time.monotonic() < deadline:
+    while alive(workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    orphans = group_members(killed.pid)
-    if orphans:
-        os.killpg(killed.pid, signal.SIGKILL)
+    orphans = alive(workers)
+    for orphan in orphans:
+        os.kill(orphan, signal.SIGKILL)
+    assert len(workers) == 2
     assert not orphans, "worker processes outlived the killed command"
 
     latest: dict[str, str] = {}
