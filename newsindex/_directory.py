@@ -17,6 +17,8 @@ says is ``_manifest.py``'s; what a segment's files hold, ``_segment_files.py``'s
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import io
 import os
 import pickle
@@ -200,6 +202,52 @@ def toc_name(generation: int) -> str:
     return f"_{INDEX_NAME}_{generation}.toc"
 
 
+# -- locks ---------------------------------------------------------------------
+
+
+class FileLock:
+    """An advisory lock on a file (``flock``), released by the kernel when its
+    process ends; its holder writes its process id into the file, so that a
+    process kept waiting can say who it waits for."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock if it is free; return whether it was taken."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                return False
+            raise
+        with contextlib.suppress(OSError):  # the holder's id is only a hint
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return True
+
+    def holder(self) -> int | None:
+        """The process id the lock's holder wrote, if any."""
+        try:
+            with open(self.path, "rb") as handle:
+                return int(handle.read(32).split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def release(self) -> None:
+        """Release the lock (the file stays, as an empty lock file)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
 # -- the directory -------------------------------------------------------------
 
 
@@ -282,26 +330,28 @@ class IndexDirectory:
         self.remove_stale_tables()
         self.write_toc(TableOfContents(0, schema, []))
 
-    def lock(self, timeout: float) -> Any:
-        """Take the write lock, waiting up to ``timeout`` seconds.
-
-        Returns:
-            the held lock; call its ``release()``.
+    def lock(self, timeout: float, name: str = LOCK_NAME) -> FileLock:
+        """Take the write lock (or another lock file), waiting up to
+        ``timeout`` seconds.
 
         Raises:
-            IndexLockedError: another writer held it all that time.
+            IndexLockedError: another process held it all that time.
         """
-        lock = self.storage.lock(LOCK_NAME)
-        deadline = time.monotonic() + timeout
+        lock = FileLock(self.path(name))
+        started = time.monotonic()
         delay = 0.01
-        while not lock.acquire(blocking=False):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+        while not lock.acquire():
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                holder = lock.holder()
+                who = "another writer" + ("" if holder is None else f" (pid {holder})")
                 raise IndexLockedError(
-                    f"another writer holds the lock of the index at {self.folder} "
-                    f"(waited {timeout:g} s)"
+                    f"{who} holds the lock of the index at {self.folder} "
+                    f"(waited {timeout:g} s)",
+                    holder=holder,
+                    waited=waited,
                 )
-            time.sleep(min(delay, remaining))
+            time.sleep(min(delay, timeout - waited))
             delay = min(delay * 2, 0.25)
         return lock
 

@@ -241,9 +241,9 @@ class NewsIndex:
             self._follow_swap(real)
         return IndexWriter(self._directory, self._analyzer, timeout=timeout, jobs=jobs)
 
-    def add(self, article: Article) -> WriteSummary:
-        """Add or replace one article and commit."""
-        return self.add_many([article])
+    def add(self, article: Article, *, timeout: float = 10.0) -> WriteSummary:
+        """Add or replace one article and commit (see :meth:`writer`)."""
+        return self.add_many([article], timeout=timeout)
 
     def add_many(
         self, articles: Iterable[Article], *, timeout: float = 10.0, jobs: int = 1

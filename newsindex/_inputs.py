@@ -112,6 +112,7 @@ def ingest(
     strict: bool = False,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    timeout: float = 10.0,
 ) -> IngestReport:
     """Read files and directories of articles into ``index`` in one commit.
 
@@ -127,13 +128,15 @@ def ingest(
         jobs: processes that analyse articles (see :meth:`NewsIndex.writer`).
         progress: called with the number of articles read so far, after
             each one.
+        timeout: seconds to wait for another writer to finish.
 
     Returns:
         an :class:`IngestReport`.
 
     Raises:
         InputError: with ``strict``, the first problem found.
-        IndexLockedError: another writer kept the index locked.
+        IndexLockedError: another writer kept the index locked for
+            ``timeout`` seconds.
         OSError: writing the index failed (nothing is committed).
         ConfigurationError: ``jobs`` is not a positive integer.
     """
@@ -145,7 +148,7 @@ def ingest(
     # A directory being read may hold the index itself; its files are not input.
     info = os.stat(index.path)
     skip = frozenset({(info.st_dev, info.st_ino)})
-    with index.writer(jobs=jobs) as writer:
+    with index.writer(jobs=jobs, timeout=timeout) as writer:
         files, skipped = _feed(writer, paths, skip, strict, progress)
         summary = writer.commit()
     return IngestReport(

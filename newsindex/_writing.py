@@ -34,7 +34,7 @@ import attrs
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._codec import NewsCodec
-from newsindex._directory import IndexDirectory, TableOfContents
+from newsindex._directory import FileLock, IndexDirectory, TableOfContents
 from newsindex._merging import merge_candidates, merge_segments
 from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segment_builder import SegmentBuilder
@@ -103,7 +103,7 @@ class IndexWriter:
         self._codec = NewsCodec()
         self._jobs = jobs
         self._flush_tokens = flush_tokens
-        self._lock = directory.lock(timeout)
+        self._lock: FileLock | None = directory.lock(timeout)
         self._readers: list[SegmentData] = []
         try:
             directory.remove_stale_tables()

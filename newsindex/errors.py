@@ -66,7 +66,27 @@ class AnalyzerMismatchError(NewsIndexError, ValueError):
 
 
 class IndexLockedError(NewsIndexError, TimeoutError):
-    """Another writer held the index lock for longer than the timeout."""
+    """Another writer held the index lock for longer than the timeout.
+
+    Attributes:
+        holder: the process id of the writer holding the lock, when known.
+        waited: seconds waited for it.
+        retry_after: seconds after which trying again is reasonable (for an
+            HTTP 503's ``Retry-After``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        holder: int | None = None,
+        waited: float = 0.0,
+        retry_after: float = 1.0,
+    ) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.waited = waited
+        self.retry_after = retry_after
 
 
 class IndexClosedError(NewsIndexError, RuntimeError):
