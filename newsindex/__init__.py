@@ -16,6 +16,7 @@ from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_querie
 from newsindex._highlighting import Snippet
 from newsindex._index import IndexStats, NewsIndex, swap_index
 from newsindex._inputs import IngestReport, Problem, ingest, iter_records
+from newsindex._merging import MergeSummary
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
 from newsindex._results import Hit, SearchResults
@@ -59,6 +60,7 @@ __all__ = [
     "IngestReport",
     "InputError",
     "JudgedQuery",
+    "MergeSummary",
     "NewsIndex",
     "NewsIndexError",
     "NoStemmer",

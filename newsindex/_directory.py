@@ -7,6 +7,8 @@ An index directory holds::
                               segment list of one committed generation
     MAIN_<segment>.<ext>      a segment's files (see _segment_files.py)
     WRITELOCK                 the lock a writer holds
+    MERGELOCK                 the lock a background merge holds
+    .merging-<id>/            a background merge's segment, until published
 
 This module owns the names and patterns of all of them, reading *and*
 writing the table of contents (with a restricted unpickler), the write lock,
@@ -24,6 +26,7 @@ import os
 import pickle
 import re
 import secrets
+import shutil
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,6 +43,10 @@ from newsindex.errors import CorruptIndexError, IndexExistsError, IndexLockedErr
 INDEX_NAME: Final = "MAIN"
 MANIFEST_NAME: Final = "newsindex.json"
 LOCK_NAME: Final = "WRITELOCK"
+#: Held by the one process that merges an index in the background.
+MERGE_LOCK_NAME: Final = "MERGELOCK"
+#: Where a background merge writes its segment before publishing it.
+_STAGING_PREFIX: Final = ".merging-"
 
 _TOC_FILE: Final = re.compile(rf"^_{INDEX_NAME}_(\d+)\.toc$")
 # A table of contents written under a temporary name and never renamed.
@@ -157,6 +164,8 @@ class TableOfContents:
     generation: int
     schema: Any
     segments: list[Any]
+    #: Bytes of the file it was read from (0 for one not yet written).
+    size_bytes: int = 0
 
     def to_bytes(self) -> bytes:
         """The file's contents, in the format Whoosh 3 reads."""
@@ -194,7 +203,7 @@ class TableOfContents:
         segments = restricted_loads(stream.file)
         if not isinstance(segments, list):
             raise ValueError("segment list is not a list")
-        return cls(generation, schema, segments)
+        return cls(generation, schema, segments, len(data))
 
 
 def toc_name(generation: int) -> str:
@@ -275,10 +284,6 @@ class IndexDirectory:
     def segment_path(self, segment: Any, ext: str) -> str:
         """The full path of one of a segment's files."""
         return self.path(segment.make_filename(ext))
-
-    def size_bytes(self) -> int:
-        """Bytes of all the files in the directory."""
-        return sum(e.stat().st_size for e in os.scandir(self.folder) if e.is_file())
 
     # -- generations -----------------------------------------------------------
 
@@ -371,6 +376,28 @@ class IndexDirectory:
             if _STALE_TOC.match(name):
                 with contextlib.suppress(OSError):
                     os.remove(self.path(name))
+
+    def staging(self) -> IndexDirectory:
+        """A new folder inside this one, for a segment to publish later:
+        no writer's clean-up looks into it."""
+        name = f"{_STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        os.mkdir(self.path(name))
+        return IndexDirectory(self.path(name))
+
+    def adopt(self, staging: IndexDirectory, segment: Any) -> None:
+        """Move a staged segment's files in and flush them (lock held)."""
+        for name in segment.list_files(staging.storage):
+            os.rename(staging.path(name), self.path(name))
+        self.sync_segments([segment])
+
+    def remove_staging(self, staging: IndexDirectory | None = None) -> None:
+        """Delete one staging folder, or all (the merge lock's holder only)."""
+        if staging is not None:
+            shutil.rmtree(staging.folder, ignore_errors=True)
+            return
+        for name in os.listdir(self.folder):
+            if name.startswith(_STAGING_PREFIX):
+                shutil.rmtree(self.path(name), ignore_errors=True)
 
     def remove_unused(self, generation: int, segments: Iterable[Any]) -> None:
         """Delete every table of contents but ``generation``'s, and every

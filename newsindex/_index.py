@@ -6,18 +6,20 @@ import contextlib
 import datetime as dt
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import attrs
+import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
 from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
 from newsindex._manifest import Manifest
+from newsindex._merging import MergeSummary, merge_committed
 from newsindex._options import DateBound, Names, SearchOptions, Sort
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
@@ -236,10 +238,16 @@ class NewsIndex:
             IndexLockedError: the lock stayed taken for ``timeout`` seconds.
             ConfigurationError: ``jobs`` is not a positive integer.
         """
+        return IndexWriter(self._writable(), self._analyzer, timeout=timeout, jobs=jobs)
+
+    def _writable(self) -> IndexDirectory:
+        """The directory to write to: the one a swapped link points at now."""
+        if self._closed:
+            raise IndexClosedError(f"the index at {self._path} was closed")
         real = os.path.realpath(self._path)
         if real != self._directory.folder:
             self._follow_swap(real)
-        return IndexWriter(self._directory, self._analyzer, timeout=timeout, jobs=jobs)
+        return self._directory
 
     def add(self, article: Article, *, timeout: float = 10.0) -> WriteSummary:
         """Add or replace one article and commit (see :meth:`writer`)."""
@@ -260,11 +268,29 @@ class NewsIndex:
             found = writer.delete(article_id)
         return found
 
-    def optimize(self, *, timeout: float = 10.0) -> WriteSummary:
-        """Merge all segments into one and drop deleted articles' data."""
-        with self.writer(timeout=timeout) as writer:
-            summary = writer.commit(optimize=True)
-        return summary
+    def merge(self, *, timeout: float = 10.0) -> MergeSummary:
+        """Do the merges that commits left for later, so that searches read
+        few segments (see the README, "Threads, processes and failures").
+
+        Commits merge only small segments, to stay quick; call this after a
+        bulk load, or every so often from a background thread or a scheduled
+        job while articles stream in. Other processes keep searching and
+        writing meanwhile: the write lock is held only to publish each merge.
+        One process merges an index at a time; another caller returns at
+        once, having merged nothing.
+
+        Args:
+            timeout: seconds to wait for a writer before publishing a merge.
+
+        Raises:
+            IndexLockedError: a writer held the lock for ``timeout`` seconds.
+        """
+        return merge_committed(self._writable(), timeout=timeout)
+
+    def optimize(self, *, timeout: float = 10.0) -> MergeSummary:
+        """Merge all segments into one and drop deleted articles' data, like
+        :meth:`merge` holding the write lock only to publish the result."""
+        return merge_committed(self._writable(), everything=True, timeout=timeout)
 
     # -- reading -------------------------------------------------------------------
 
@@ -351,7 +377,8 @@ class NewsIndex:
         terms = sum(
             s.term_count(f) for s in snapshot.segments for f in ("title", "body")
         )
-        size = self._directory.size_bytes()
+        # From the files as opened: a commit may delete them meanwhile.
+        size = snapshot.size_bytes + self._manifest_size()
         earliest = latest = None
         for segment in snapshot.segments:
             dates = segment.published[segment.live & (segment.published != NO_DATE)]
@@ -375,6 +402,20 @@ class NewsIndex:
             sources=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
             analyzer=self._analyzer.fingerprint(),
         )
+
+    def _manifest_size(self) -> int:
+        try:
+            return os.stat(os.path.join(self._directory.folder, MANIFEST_NAME)).st_size
+        except OSError:  # swapped away meanwhile
+            return 0
+
+    def __iter__(self) -> Iterator[Article]:
+        """Every article of the latest commit (as of the call), in index
+        order; commits made while iterating do not change what it yields."""
+        snapshot = self._current()
+        for segment in snapshot.segments:
+            for docnum in np.flatnonzero(segment.live).tolist():
+                yield segment.article(docnum)
 
     # -- lifetime ----------------------------------------------------------------
 

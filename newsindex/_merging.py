@@ -1,63 +1,114 @@
-"""Merging segments: which to merge (the policy) and how (the mechanics).
+"""Merging segments: which to merge (the policy), how (the mechanics), and
+when (inside a commit, or in the background).
 
 Every commit adds segments; merging keeps their number logarithmic in the size
-of the index and drops deleted articles' data. The policy is tiered: once
-:data:`MERGE_FACTOR` segments share a size tier (powers of ten above
-:data:`TIER_FLOOR` live articles), they become one segment of the next tier,
-and a segment that is mostly deleted articles is rewritten on its own. The
-mechanics read the live documents of the sources and write one new segment
-through ``_segment_files.py``: posting lists are merged term by term, their
-document numbers renumbered.
+of the index and drops deleted articles' data. The policy is by size: a
+segment's *level* is how many times :data:`MERGE_FACTOR` its live articles
+exceed :data:`LEVEL_FLOOR`, so sizes are compared with each other, not with a
+fixed count; once :data:`MERGE_FACTOR` segments share a level they become one
+segment of the next, and a segment that is mostly deleted articles is
+rewritten on its own. An index of N articles keeps at most about
+``(MERGE_FACTOR - 1) * log(N / LEVEL_FLOOR, MERGE_FACTOR)`` segments.
+
+A commit does only the merges that fit in :data:`COMMIT_MERGE_ARTICLES`, so a
+one-article commit costs about the same on any index; larger merges wait for
+:func:`merge_committed` (``NewsIndex.merge()``), which writes the merged
+segment while other processes go on writing, and holds the write lock only to
+publish it.
+
+The mechanics read the live documents of the sources and write one new
+segment through ``_segment_files.py``: posting lists are merged term by term,
+their document numbers renumbered.
 """
 
 from __future__ import annotations
 
 import heapq
-import math
+import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
+import attrs
 import numpy as np
 
 from newsindex._codec import ArrayFieldWriter, NewsCodec
-from newsindex._directory import IndexDirectory
+from newsindex._directory import MERGE_LOCK_NAME, IndexDirectory, TableOfContents
 from newsindex._segment_files import SegmentWriter
 from newsindex._segment_reader import SegmentData
+from newsindex.errors import IndexLockedError
 from newsindex.schema import TEXT_FIELDS
 
-#: Segments of one size tier that trigger a merge into the next tier.
+#: Segments of one level that are merged into one segment of the next.
 MERGE_FACTOR: Final = 8
-#: Segments smaller than this share the lowest tier.
-TIER_FLOOR: Final = 2_000
-#: A segment with this share of deleted documents is rewritten at commit.
+#: Live articles below which segments share the lowest level.
+LEVEL_FLOOR: Final = 10
+#: Articles one commit may read to merge; larger merges wait for
+#: ``NewsIndex.merge()`` (measured: about 0.5 ms an article).
+COMMIT_MERGE_ARTICLES: Final = 2_000
+#: A segment with this share of deleted documents is rewritten.
 PURGE_DELETED_SHARE: Final = 0.4
+#: Tries at publishing a background merge that concurrent commits overtook.
+MERGE_RETRIES: Final = 5
 
 
-def _tier(segment: Any) -> int:
-    live = max(segment.doc_count(), 1)
-    return 0 if live < TIER_FLOOR else 1 + int(math.log10(live / TIER_FLOOR))
+def level(segment: Any) -> int:
+    """A segment's size level: 0 below ``LEVEL_FLOOR * MERGE_FACTOR`` live
+    articles, one more for each further factor of :data:`MERGE_FACTOR`."""
+    live = max(int(segment.doc_count()), LEVEL_FLOOR)
+    found, bound = 0, LEVEL_FLOOR * MERGE_FACTOR
+    while live >= bound:
+        found, bound = found + 1, bound * MERGE_FACTOR
+    return found
 
 
-def merge_candidates(segments: list[Any]) -> list[Any]:
-    """The segments to merge next, or an empty list (the merge policy).
+def _work(group: Sequence[Any]) -> int:
+    """Articles a merge of ``group`` reads, deleted ones included."""
+    return sum(int(segment.doc_count_all()) for segment in group)
 
-    A segment that is mostly deleted documents is rewritten on its own;
-    otherwise, once :data:`MERGE_FACTOR` segments share a size tier (powers
-    of ten above :data:`TIER_FLOOR`), they become one segment of the next
-    tier. An index of N articles thus keeps at most about
-    ``MERGE_FACTOR * log10(N / TIER_FLOOR)`` segments.
+
+def merge_candidates(
+    segments: Sequence[Any], *, most: int | None = None, least: int = 0
+) -> list[Any]:
+    """The next group of segments to merge, or an empty list (the policy).
+
+    Args:
+        segments: the index's segments.
+        most: merge no group that reads more articles than this.
+        least: merge no group that reads this many articles or fewer.
     """
+
+    def fits(group: Sequence[Any]) -> bool:
+        return least < _work(group) and (most is None or _work(group) <= most)
+
     for segment in segments:
-        if segment.deleted_count() > PURGE_DELETED_SHARE * segment.doc_count_all():
+        deleted = (
+            segment.deleted_count() > PURGE_DELETED_SHARE * segment.doc_count_all()
+        )
+        if deleted and fits([segment]):
             return [segment]
-    tiers: dict[int, list[Any]] = defaultdict(list)
+    levels: dict[int, list[Any]] = defaultdict(list)
     for segment in segments:
-        tiers[_tier(segment)].append(segment)
-    for tier in sorted(tiers):
-        if len(tiers[tier]) >= MERGE_FACTOR:
-            return tiers[tier]
+        levels[level(segment)].append(segment)
+    for number in sorted(levels):
+        group = levels[number]
+        if len(group) >= MERGE_FACTOR and fits(group):
+            return group
     return []
+
+
+def document_maps(sources: Sequence[SegmentData]) -> list[np.ndarray]:
+    """Per source, each document's number in the merged segment (-1: dropped,
+    as it is deleted); the live documents keep their order."""
+    maps = []
+    base = 0
+    for seg in sources:
+        docmap = np.full(seg.doc_count_all, -1, dtype=np.int64)
+        live = np.flatnonzero(seg.live)
+        docmap[live] = np.arange(base, base + len(live))
+        base += len(live)
+        maps.append(docmap)
+    return maps
 
 
 def merge_segments(
@@ -68,15 +119,8 @@ def merge_segments(
     Returns the new Whoosh segment object, or ``None`` when no document is
     live (the sources can simply be dropped).
     """
-    maps = []
-    base = 0
-    for seg in sources:
-        docmap = np.full(seg.doc_count_all, -1, dtype=np.int64)
-        live = np.flatnonzero(seg.live)
-        docmap[live] = np.arange(base, base + len(live))
-        base += len(live)
-        maps.append(docmap)
-    if base == 0:
+    maps = document_maps(sources)
+    if not any(len(m) and m.max() >= 0 for m in maps):
         return None
     files = SegmentWriter(directory, codec)
     try:
@@ -167,3 +211,122 @@ def _write_merged(
     )
     doc_lengths = lengths[ids] if lengths is not None else None
     writer.add_postings_arrays(term, ids, tfs, positions, starts, doc_lengths)
+
+
+# -- merging in the background ---------------------------------------------------
+
+
+@attrs.frozen
+class MergeSummary:
+    """What :meth:`NewsIndex.merge` (or ``optimize``) did.
+
+    Attributes:
+        merges: merges published (0 when there was nothing to merge, or
+            another process was merging).
+        articles: articles the merges rewrote.
+        segments: segments of the index afterwards.
+        seconds: time taken.
+    """
+
+    merges: int
+    articles: int
+    segments: int
+    seconds: float
+
+
+def merge_committed(
+    directory: IndexDirectory, *, everything: bool = False, timeout: float = 10.0
+) -> MergeSummary:
+    """Merge the committed segments that commits left to merge (or, with
+    ``everything``, all of them into one), holding the write lock only to
+    publish each merge.
+
+    One process merges an index at a time: if another is merging, this
+    returns at once. A merge that a concurrent commit overtook (it merged or
+    rewrote a source) is dropped and chosen again, at most
+    :data:`MERGE_RETRIES` times.
+
+    Raises:
+        IndexLockedError: publishing waited ``timeout`` seconds for a writer.
+    """
+    started = time.perf_counter()
+    try:
+        guard = directory.lock(0.0, MERGE_LOCK_NAME)
+    except IndexLockedError:
+        toc = directory.read_toc()
+        return MergeSummary(0, 0, len(toc.segments), time.perf_counter() - started)
+    merges = articles = overtaken = 0
+    codec = NewsCodec()
+    try:
+        directory.remove_staging()  # a killed merger's (we hold the merge lock)
+        while overtaken < MERGE_RETRIES:
+            toc = directory.read_toc()
+            if everything:
+                done = len(toc.segments) < 2 and not any(
+                    s.has_deletions() for s in toc.segments
+                )
+                group = [] if done or merges else list(toc.segments)
+            else:
+                group = merge_candidates(toc.segments, least=COMMIT_MERGE_ARTICLES)
+            if not group:
+                break
+            if _merge_and_publish(directory, codec, group, timeout):
+                merges += 1
+                articles += _work(group)
+            else:
+                overtaken += 1
+        segments = len(directory.read_toc().segments)
+    finally:
+        guard.release()
+    return MergeSummary(merges, articles, segments, time.perf_counter() - started)
+
+
+def _merge_and_publish(
+    directory: IndexDirectory, codec: NewsCodec, group: list[Any], timeout: float
+) -> bool:
+    """Merge ``group`` into a segment staged apart, then publish it under the
+    write lock; ``False`` if a commit changed the group meanwhile."""
+    staging = directory.staging()
+    try:
+        readers = [SegmentData(directory, segment) for segment in group]
+        try:
+            maps = document_maps(readers)
+            merged = merge_segments(staging, codec, readers)
+        finally:
+            for reader in readers:
+                reader.close()
+        lock = directory.lock(timeout)
+        try:
+            latest = directory.read_toc()
+            current = {s.segment_id(): s for s in latest.segments}
+            if any(s.segment_id() not in current for s in group):
+                return False
+            if merged is not None:
+                _delete_late(merged, group, current, maps)
+                directory.adopt(staging, merged)
+            kept = [s for s in latest.segments if s.segment_id() not in _ids(group)]
+            segments = kept if merged is None else [*kept, merged]
+            directory.write_toc(
+                TableOfContents(latest.generation + 1, latest.schema, segments)
+            )
+            directory.remove_unused(latest.generation + 1, segments)
+        finally:
+            lock.release()
+    finally:
+        directory.remove_staging(staging)
+    return True
+
+
+def _ids(segments: Iterable[Any]) -> set[str]:
+    return {segment.segment_id() for segment in segments}
+
+
+def _delete_late(
+    merged: Any, group: list[Any], current: dict[str, Any], maps: list[np.ndarray]
+) -> None:
+    """Delete from ``merged`` what commits deleted from its sources while it
+    was being written (replaced or deleted articles)."""
+    for source, docmap in zip(group, maps, strict=True):
+        before = set(source.deleted_docs())
+        for docnum in sorted(set(current[source.segment_id()].deleted_docs()) - before):
+            merged.delete_document(int(docmap[docnum]))

@@ -35,7 +35,11 @@ from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._codec import NewsCodec
 from newsindex._directory import FileLock, IndexDirectory, TableOfContents
-from newsindex._merging import merge_candidates, merge_segments
+from newsindex._merging import (
+    COMMIT_MERGE_ARTICLES,
+    merge_candidates,
+    merge_segments,
+)
 from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segment_builder import SegmentBuilder
 from newsindex._segment_reader import SegmentData
@@ -377,10 +381,15 @@ class IndexWriter:
     # -- merging -----------------------------------------------------------------
 
     def _merge(self, segments: list[Any], optimize: bool) -> list[Any]:
+        """Merge what the policy asks for within the commit's budget (or,
+        with ``optimize``, everything): larger merges wait for
+        ``NewsIndex.merge()``, so that a small commit stays quick."""
+        budget = COMMIT_MERGE_ARTICLES
         while True:
-            group = segments if optimize else merge_candidates(segments)
+            group = segments if optimize else merge_candidates(segments, most=budget)
             if len(group) < 2 and not (group and group[0].has_deletions()):
                 return segments
+            budget -= sum(s.doc_count_all() for s in group)
             readers = [SegmentData(self._directory, s) for s in group]
             try:
                 merged = merge_segments(self._directory, self._codec, readers)

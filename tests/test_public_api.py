@@ -42,6 +42,7 @@ PUBLIC = [
     "IngestReport",
     "InputError",
     "JudgedQuery",
+    "MergeSummary",
     "NewsIndex",
     "NewsIndexError",
     "NoStemmer",
