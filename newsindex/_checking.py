@@ -20,6 +20,7 @@ from newsindex._directory import IndexDirectory
 from newsindex._manifest import Manifest
 from newsindex._segment_files import checksums
 from newsindex._segment_reader import SegmentData
+from newsindex._snapshot import OPEN_RETRIES
 from newsindex.errors import NewsIndexError
 from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
@@ -60,10 +61,31 @@ def check_index(path: str | os.PathLike[str]) -> CheckReport:
     id its ``id`` posting says, that every posting list decodes with sorted
     document numbers inside the segment, that the text fields' token counts
     agree with their postings, and that no id is live twice.
+
+    Safe beside writers: when a commit replaces the generation being read
+    (and its files go), the check starts again on the new one.
     """
     root = Path(path)
+    directory = IndexDirectory(os.path.realpath(root))
+    report = CheckReport(str(root), -1, 0, 0, ("not checked",))
+    for _ in range(OPEN_RETRIES):
+        before = _latest(directory)
+        report = _check_once(root, directory)
+        if report.ok or _latest(directory) == before:
+            break
+    return report
+
+
+def _latest(directory: IndexDirectory) -> int | None:
+    try:
+        return directory.latest_generation()
+    except OSError:
+        return None
+
+
+def _check_once(root: Path, directory: IndexDirectory) -> CheckReport:
+    """Check the latest generation once (see :func:`check_index`)."""
     problems: list[str] = []
-    directory = IndexDirectory(str(root))
     try:
         Manifest.read(root)
         toc = directory.read_toc()

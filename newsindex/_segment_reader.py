@@ -91,7 +91,11 @@ class SegmentData:
             self._postings = self._map(directory, NewsCodec.POSTS_EXT)
             self._stored_map = self._map(directory, STORED_EXT)
             with open(directory.segment_path(segment, NUMBERS_EXT), "rb") as handle:
-                self.lengths, self.published = read_numbers(handle.read())
+                numbers = handle.read()
+            self.lengths, self.published = read_numbers(numbers)
+            #: Bytes of the segment's files when it was opened (they may be
+            #: deleted by a merge while this reader still serves searches).
+            self.size_bytes = len(numbers) + sum(len(m) for m in self._maps)
             self._offsets = read_stored_offsets(self._stored_map)
             self.doc_count_all: int = segment.doc_count_all()
             if len(self.published) != self.doc_count_all:

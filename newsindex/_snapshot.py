@@ -19,9 +19,13 @@ class Snapshot:
     Immutable once built, so any number of threads may search it at once.
     """
 
-    def __init__(self, generation: int, segments: list[SegmentData]) -> None:
+    def __init__(
+        self, generation: int, segments: list[SegmentData], toc_bytes: int = 0
+    ) -> None:
         self.generation = generation
         self.segments = segments
+        #: Bytes of this generation's files (table of contents and segments).
+        self.size_bytes = toc_bytes + sum(s.size_bytes for s in segments)
         self.doc_count = sum(s.doc_count for s in segments)
         self.avg_length: dict[str, float] = {}
         for name in TEXT_FIELDS:
@@ -66,7 +70,7 @@ def load_snapshot(
                     segments.append(old)
                 else:
                     segments.append(SegmentData(directory, segment))
-            return Snapshot(toc.generation, segments)
+            return Snapshot(toc.generation, segments, toc.size_bytes)
         except (FileNotFoundError, CorruptIndexError) as exc:
             if directory.latest_generation() != generation:
                 continue  # a commit moved on: open the new generation

@@ -219,6 +219,38 @@ def test_second_writer_times_out_then_waits_for_the_first(tmp_path: Path) -> Non
         holder.stdout.close()
 
 
+# -- every reading method during commits and merges ------------------------------
+
+
+def test_readers_never_fail_while_another_process_commits_and_merges(
+    tmp_path: Path,
+) -> None:
+    """search, get, count, stats, check and iteration, in two processes, while
+    a third commits, merges and optimizes: no error, and only counts that
+    some commit produced."""
+    path = tmp_path / "index"
+    with NewsIndex.create(path, analyzer=Analyzer(stemmer="none")) as index:
+        index.add(Article(id="c0-2", title="Awal", body="berita awal"))
+    stop = tmp_path / "stop"
+    readers = [start("inspect", str(path), str(stop)) for _ in range(2)]
+    try:
+        for reader in readers:
+            assert read_line(reader) == "ready"
+        writer = start("churn", str(path), "50")
+        out, _ = writer.communicate(timeout=120)
+        assert writer.returncode == 0
+    finally:
+        stop.touch()
+    counts = {1} | {int(line.split()[2]) for line in out.splitlines()}
+    for reader in readers:
+        report = json.loads(reader.communicate(timeout=60)[0].splitlines()[-1])
+        assert not report["errors"], report["errors"][:5]
+        assert report["checks"] > 0
+        for method, seen in report["seen"].items():
+            assert set(seen) <= counts, (method, sorted(set(seen) - counts))
+            assert len(set(seen)) >= 3, (method, seen[:10])  # they overlapped
+
+
 # -- upserts at scale ----------------------------------------------------------------
 
 

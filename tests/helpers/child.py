@@ -30,6 +30,14 @@ Roles:
 ``hold-lock INDEX``
     Takes the writer lock, prints ``locked``, waits for a line on standard
     input, adds the article ``dari-anak``, commits and prints ``committed``.
+``churn INDEX ROUNDS``
+    Commits ROUNDS small batches (new articles, replacements, a deletion),
+    with ``merge()`` and ``optimize()`` between some of them, printing
+    ``committed R N`` with N the articles after round R.
+``inspect INDEX STOP``
+    Calls every reading method (``search``, ``get``, ``count``, ``stats``,
+    ``check``, iteration) in a loop until the file STOP exists, then prints
+    one JSON object: errors, and the article counts each method saw.
 ``upsert INDEX PROC ROUNDS IDS``
     Rewrites the articles ``u0``..``u{IDS-1}`` ROUNDS times, one commit per
     round (each id twice per batch), waiting for the lock as long as needed,
@@ -59,6 +67,8 @@ def main(argv: list[str]) -> None:
         "read": read,
         "hold-lock": hold_lock,
         "upsert": upsert,
+        "churn": churn,
+        "inspect": inspect,
     }
     roles[role](*args)
 
@@ -202,6 +212,50 @@ def hold_lock(index_path: str) -> None:
     writer.commit()
     print("committed", flush=True)
     index.close()
+
+
+def churn(index_path: str, rounds: str) -> None:
+    index = NewsIndex.open(index_path)
+    for r in range(int(rounds)):
+        with index.writer(timeout=60.0) as writer:
+            for j in range(12):
+                writer.add(
+                    Article(id=f"c{r}-{j}", title=f"Judul {r}", body=f"berita {r}")
+                )
+            writer.add(Article(id=f"c{r // 2}-0", title="Diganti", body="berita ganti"))
+            if r:
+                writer.delete(f"c{r - 1}-1")
+        if r % 5 == 4:
+            index.merge()
+        if r % 9 == 8:
+            index.optimize()
+        print(f"committed {r} {index.count()}", flush=True)
+    index.close()
+
+
+def inspect(index_path: str, stop: str) -> None:
+    index = NewsIndex.open(index_path)
+    errors: list[str] = []
+    seen: dict[str, list[int]] = {"search": [], "count": [], "stats": [], "iter": []}
+    checks = 0
+    stop_file = Path(stop)
+    deadline = time.monotonic() + 60
+    while not stop_file.exists() and time.monotonic() < deadline:
+        try:
+            seen["search"].append(index.search("berita", limit=1).total)
+            seen["count"].append(index.count())
+            seen["stats"].append(index.stats().articles)
+            seen["iter"].append(sum(1 for _ in index))
+            assert index.get("c0-2") is not None, "an article vanished"
+            if checks < 5:
+                report = index.check()
+                assert report.ok, report.problems
+                checks += 1
+        except Exception as exc:  # reported to the test, which fails
+            errors.append(repr(exc))
+        if len(seen["count"]) == 1:
+            print("ready", flush=True)
+    print(json.dumps({"errors": errors, "seen": seen, "checks": checks}))
 
 
 def upsert(index_path: str, proc: str, rounds: str, ids: str) -> None:
