@@ -256,10 +256,15 @@ class NewsIndex:
     def add_many(
         self, articles: Iterable[Article], *, timeout: float = 10.0, jobs: int = 1
     ) -> WriteSummary:
-        """Add or replace articles in one atomic commit (see :meth:`writer`)."""
+        """Add or replace articles in one atomic commit (see :meth:`writer`).
+
+        With ``jobs`` above 1 (a bulk load), :meth:`merge` follows the commit.
+        """
         with self.writer(timeout=timeout, jobs=jobs) as writer:
             writer.add_many(articles)
             summary = writer.commit()
+        if jobs > 1:
+            self.merge(timeout=timeout)
         return summary
 
     def delete(self, article_id: str, *, timeout: float = 10.0) -> bool:

@@ -151,6 +151,8 @@ def ingest(
     with index.writer(jobs=jobs, timeout=timeout) as writer:
         files, skipped = _feed(writer, paths, skip, strict, progress)
         summary = writer.commit()
+    # A bulk load leaves segments of every size: serve from few.
+    index.merge(timeout=timeout)
     return IngestReport(
         added=summary.added,
         updated=summary.updated,

@@ -35,7 +35,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from newsindex import Analyzer, Article, NewsIndex
-from newsindex._directory import INDEX_NAME, MANIFEST_NAME
+from newsindex._directory import INDEX_NAME, MANIFEST_NAME, MERGE_LOCK_NAME
 from newsindex.cli import main
 from newsindex.schema import build_schema
 
@@ -171,7 +171,8 @@ def unexpected_files(path: Path) -> tuple[list[str], list[str]]:
     expected |= {
         segment.segment_id() + ext for segment in toc.segments for ext in SEGMENT_FILES
     }
-    present = set(os.listdir(path))
+    # The merge lock exists once the index was merged in the background.
+    present = set(os.listdir(path)) - {MERGE_LOCK_NAME}
     return sorted(present - expected), sorted(expected - present)
 
 
