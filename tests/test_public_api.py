@@ -1,8 +1,9 @@
 """The public surface: what ``newsindex`` exports, its errors, and its types.
 
 Users import from ``newsindex`` only; the modules behind it are private, and
-:mod:`newsindex.errors` and :mod:`newsindex.cli` are the two other modules a
-user may name. A typed user's mistakes must be reported by ``mypy --strict``.
+:mod:`newsindex.errors`, :mod:`newsindex.cli` and :mod:`newsindex.web` (the
+optional web app) are the other modules a user may name. A typed user's
+mistakes must be reported by ``mypy --strict``.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ PUBLIC = [
     "swap_index",
 ]
 #: Modules a user may import by name; every other module is private.
-PUBLIC_MODULES = {"newsindex", "newsindex.errors", "newsindex.cli"}
+PUBLIC_MODULES = {"newsindex", "newsindex.errors", "newsindex.cli", "newsindex.web"}
 
 
 def _modules() -> list[str]:
