@@ -31,12 +31,28 @@ from newsindex._cli_output import (
     print_json,
     print_report,
     print_results,
+    print_serving,
     print_stats,
     print_swap,
+    print_waiting,
     progress_on,
 )
-from newsindex._cli_parser import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED, default_index_path
-from newsindex.errors import CorruptIndexError, IndexNotFoundError
+from newsindex._cli_parser import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_SKIPPED,
+    default_index_path,
+    default_jobs,
+)
+
+# Private on purpose: the size ingest() will read, which the command needs
+# for its --jobs default and progress, is no API of the library's.
+from newsindex._inputs import input_size
+from newsindex.errors import (
+    ConfigurationError,
+    CorruptIndexError,
+    IndexNotFoundError,
+)
 
 
 def _index_path(args: argparse.Namespace) -> Path:
@@ -51,11 +67,21 @@ def _run_index(args: argparse.Namespace) -> int:
         if not os.access(path, os.R_OK):
             raise PermissionError(errno.EACCES, "permission denied", path)
     analyzer = None if args.stemmer is None else Analyzer(stemmer=args.stemmer)
-    progress = progress_on(sys.stderr)
+    size = input_size(args.paths)
+    jobs = default_jobs(size) if args.jobs is None else args.jobs
+    progress = None if args.quiet else progress_on(sys.stderr, size)
     with NewsIndex.open_or_create(_index_path(args), analyzer=analyzer) as index:
         try:
             report = ingest(
-                index, args.paths, strict=args.strict, jobs=args.jobs, progress=progress
+                index,
+                args.paths,
+                strict=args.strict,
+                jobs=jobs,
+                encoding=args.encoding,
+                progress=progress,
+                progress_bytes=None if progress is None else progress.read,
+                timeout=args.timeout,
+                waiting=lambda locked: print_waiting(locked.holder, args.timeout),
             )
         finally:
             if progress is not None:
@@ -131,6 +157,27 @@ def _run_swap(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_serve(args: argparse.Namespace) -> int:
+    try:
+        # Only serving needs the web extra (Starlette, Jinja2, uvicorn).
+        from newsindex._web_serve import serve
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] == "newsindex":
+            raise
+        raise ConfigurationError(
+            f"'newsindex serve' needs the web extra ({exc.name} is missing): "
+            "pip install 'newsindex[web]'"
+        ) from exc
+    token = args.write_token or os.environ.get("NEWSINDEX_WRITE_TOKEN") or None
+    path = _index_path(args)
+    # Fail here, in one line, rather than in each server process.
+    with NewsIndex.open(path) as index:
+        articles = index.count()
+    print_serving(path, args.host, args.port, articles, writable=token is not None)
+    serve(path, host=args.host, port=args.port, workers=args.workers, write_token=token)
+    return EXIT_OK
+
+
 #: Each command's name, as the parser stores it in ``args.command``, and its
 #: function: it takes the parsed arguments and returns an exit status.
 COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
@@ -140,4 +187,5 @@ COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "eval": _run_eval,
     "check": _run_check,
     "swap": _run_swap,
+    "serve": _run_serve,
 }

@@ -1,9 +1,10 @@
 """What the ``newsindex`` command prints: results, stats, reports, progress.
 
 Text for people on standard output (in colour on a terminal, unless
-``NO_COLOR`` is set), JSON for programs, and skipped records and the progress
-counter on standard error. Text that comes from article data or input files
-has its control characters replaced, so it can never drive the terminal.
+``NO_COLOR`` is set), JSON for programs; skipped records, progress and
+waiting for another writer on standard error. Text that comes from article
+data or input files has its control characters replaced, so it can never
+drive the terminal.
 Error lines are not here: :func:`newsindex.cli.main` writes those.
 """
 
@@ -15,7 +16,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
@@ -67,36 +68,112 @@ def print_json(value: object) -> None:
 
 
 class Progress:
-    """An in-place counter on a terminal: articles read, and articles per second."""
+    """How far ``index`` has got, on standard error.
 
-    def __init__(self, stream: TextIO, interval: float = 0.1) -> None:
+    Articles read and, when the input's size in bytes is known, the share
+    of it read, articles per second and the time left. On a terminal, one
+    line rewritten in place, at most every ``interval`` seconds. Elsewhere (a
+    pipe, a log) a plain line, never with a carriage return or an escape
+    code: the first after ``every`` seconds, then at least ``every`` seconds
+    apart, and spaced so that a run prints about ``lines`` of them at most.
+
+    The clock starts at the first article, after any wait for the lock.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        total_bytes: int = 0,
+        terminal: bool,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 0.1,
+        every: float = 10.0,
+        lines: int = 20,
+    ) -> None:
         self._stream = stream
-        self._interval = interval
-        self._started = time.monotonic()
-        self._shown = float("-inf")
+        self._total = total_bytes
+        self._terminal = terminal
+        self._clock = clock
+        self._interval = interval if terminal else every
+        self._lines = lines
+        self._started: float | None = None
+        self._next = 0.0
+        self._bytes = 0
+        self._shown = False
+
+    def read(self, done: int) -> None:
+        """Note the bytes of input read so far (``ingest``'s ``progress_bytes``)."""
+        self._bytes = done
 
     def __call__(self, count: int) -> None:
-        now = time.monotonic()
-        if now - self._shown < self._interval:
+        """Note the articles read so far (``ingest``'s ``progress``); show them
+        if it is time to."""
+        now = self._clock()
+        if self._started is None:
+            self._started = now
+            self._next = now if self._terminal else now + self._interval
+        if now < self._next:
             return
-        self._shown = now
-        rate = count / max(now - self._started, 1e-6)
-        self._stream.write(f"\r{_count(count, 'article')} ({rate:,.0f}/s)\x1b[K")
+        elapsed = now - self._started
+        share = min(self._bytes / self._total, 1.0) if self._total > 0 else None
+        status = _status(count, elapsed, share)
+        if self._terminal:
+            self._stream.write(f"\r{status}\x1b[K")
+            self._next = now + self._interval
+        else:
+            self._stream.write(f"newsindex: {status}\n")
+            # A long run's lines are spread over the time it is expected to take.
+            expected = elapsed / share if share else elapsed * self._lines / 4
+            self._next = now + max(self._interval, expected / self._lines)
         self._stream.flush()
+        self._shown = True
 
     def finish(self) -> None:
-        """Erase the counter."""
-        if self._shown != float("-inf"):
+        """Erase the line on a terminal."""
+        if self._terminal and self._shown:
             self._stream.write("\r\x1b[K")
             self._stream.flush()
 
 
-def progress_on(stream: TextIO) -> Progress | None:
-    """A progress counter on ``stream`` if it is a terminal, else ``None``.
+def _status(count: int, elapsed: float, share: float | None) -> str:
+    """``1,234 articles, 43% read, 512/s, 1 min 10 s left``, as far as known."""
+    parts = [_count(count, "article")]
+    if share is not None:
+        parts.append(f"{share:.0%} read")
+    if elapsed >= 1.0:  # a rate over less than a second says little
+        parts.append(f"{count / elapsed:,.0f}/s")
+        if share:
+            parts.append(f"{_duration(elapsed * (1 - share) / share)} left")
+    return ", ".join(parts)
 
-    Colour preferences (``NO_COLOR``) do not hide it.
+
+def _duration(seconds: float) -> str:
+    """``45 s``, ``3 min 10 s``, ``2 h 5 min``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+def progress_on(stream: TextIO, total_bytes: int = 0) -> Progress:
+    """Progress of an input of ``total_bytes`` (0: unknown) shown on ``stream``:
+    in place on a terminal, else as plain lines now and then.
+
+    Colour preferences (``NO_COLOR``) do not change it.
     """
-    return Progress(stream) if _isatty(stream) else None
+    return Progress(stream, total_bytes=total_bytes, terminal=_isatty(stream))
+
+
+def print_waiting(holder: int | None, timeout: float) -> None:
+    """Say, on stderr, that ``index`` waits for the writer holding the lock."""
+    who = "another writer" + ("" if holder is None else f" (pid {holder})")
+    print(
+        f"newsindex: waiting for {who} to finish, up to {timeout:g} s",
+        file=sys.stderr,
+    )
 
 
 def print_report(report: IngestReport, path: Path, total: int) -> None:
@@ -247,3 +324,17 @@ def print_check(report: CheckReport) -> None:
 def print_swap(link: Path, target: Path, articles: int) -> None:
     """Print where the link now points, and how many articles it serves."""
     print(f"{link} -> {target.resolve()} ({articles} articles)")
+
+
+def print_serving(
+    index: Path, host: str, port: int, articles: int, *, writable: bool
+) -> None:
+    """Print what ``serve`` serves, where, and whether it takes writes (on
+    standard error, beside the server's log)."""
+    shown = f"[{host}]" if ":" in host else host
+    mode = "writes need the token" if writable else "read-only (no write token)"
+    print(
+        f"newsindex: serving {index} ({_count(articles, 'article')}) at "
+        f"http://{shown}:{port}/; {mode}",
+        file=sys.stderr,
+    )

@@ -17,6 +17,11 @@ from typing import Final, TypeAlias
 
 from newsindex import __version__
 
+# Private on purpose: the check ingest() makes, run while parsing, so that a
+# bad --encoding is a usage error (exit 2).
+from newsindex._inputs import check_encoding
+from newsindex.errors import ConfigurationError
+
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 1
 EXIT_USAGE: Final = 2
@@ -66,12 +71,44 @@ def default_index_path(environ: Mapping[str, str] | None = None) -> Path:
 # -- option types ----------------------------------------------------------------
 
 
-def _default_jobs() -> int:
-    """One worker per CPU this process may use."""
+#: Input size from which ``index`` analyses in worker processes by default.
+#: Below it (about 1,000 news articles) two workers on two cores, each
+#: stemming every word anew, save nothing (500 articles) to 15% on an idle
+#: machine and lose up to 7% on a busy one; from 2,000 articles on they won
+#: in every run, 15-40% (``python -m bench.jobs``; figures in the README).
+PARALLEL_FROM_BYTES: Final = 2_000_000
+
+
+def _cpus() -> int:
+    """The CPUs this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(input_bytes: int) -> int:
+    """Analysis processes for ``index`` without ``--jobs``: 1 for an input of
+    fewer than :data:`PARALLEL_FROM_BYTES` bytes, else one per CPU."""
+    return 1 if input_bytes < PARALLEL_FROM_BYTES else _cpus()
+
+
+def _encoding(text: str) -> str:
+    try:
+        check_encoding(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -86,6 +123,13 @@ def _positive(text: str) -> int:
 
 def _directory(text: str) -> Path:
     return Path(text).expanduser()
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be at most 65535, not {value}")
+    return value
 
 
 # -- the parser ------------------------------------------------------------------
@@ -119,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_eval_command,
         _add_check_command,
         _add_swap_command,
+        _add_serve_command,
     ):
         add(commands, common)
     return parser
@@ -177,11 +222,29 @@ def _add_index_command(commands: _Commands, common: argparse.ArgumentParser) -> 
     sub.add_argument(
         "--jobs",
         type=_positive,
-        default=_default_jobs(),
         metavar="N",
-        help="worker processes for analysis (default: the number of CPUs, "
-        f"here {_default_jobs()}; workers start only for inputs of more than "
-        "a few hundred articles)",
+        help="processes that analyse articles (default: 1 for inputs under "
+        f"{PARALLEL_FROM_BYTES / 1e6:g} MB, else the number of CPUs, here {_cpus()})",
+    )
+    sub.add_argument(
+        "--encoding",
+        type=_encoding,
+        metavar="NAME",
+        help="text encoding of the input files, such as cp1252 (default: UTF-8, "
+        "or UTF-16 or UTF-32 when a byte order mark says so)",
+    )
+    sub.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long to wait for another writer to finish (default: 10)",
+    )
+    sub.add_argument(
+        "--quiet",
+        action="store_true",
+        help="show no progress (default: on a terminal, a line updated in place; "
+        "elsewhere, a line every 10 s or more)",
     )
     sub.add_argument(
         "--strict",
@@ -306,4 +369,36 @@ def _add_swap_command(commands: _Commands, common: argparse.ArgumentParser) -> N
     )
     sub.add_argument(
         "new", type=Path, metavar="NEW", help="directory of the replacement index"
+    )
+
+
+def _add_serve_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "serve",
+        "serve a search page and a JSON API over HTTP (needs the web extra: "
+        "pip install 'newsindex[web]')",
+        common,
+    )
+    sub.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    sub.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on (default: 8000)"
+    )
+    sub.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="server processes, each opening the index itself (default: 1)",
+    )
+    sub.add_argument(
+        "--write-token",
+        metavar="T",
+        help="allow POST and DELETE under /api with 'Authorization: Bearer T' "
+        "(default: $NEWSINDEX_WRITE_TOKEN, which other users cannot read in the "
+        "process list; without either the server is read-only)",
     )

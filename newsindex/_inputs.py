@@ -17,15 +17,19 @@ a directory          the files above, found recursively in sorted order;
                      with other extensions are reported as problems.
 ===================  =========================================================
 
-Files are UTF-8, with or without a byte order mark, with LF or CRLF line ends.
-Records are read one at a time, so memory stays bounded by the largest
-record (at most :data:`newsindex._records.MAX_RECORD_BYTES`), not by the
-size of a file.
+Files are UTF-8, with or without a byte order mark, or UTF-16 or UTF-32 with
+one; with LF or CRLF line ends. Give ``encoding`` (any Python codec name,
+such as ``"cp1252"``) for files in another encoding. Records are read one at
+a time, so memory stays bounded by the largest record (at most
+:data:`newsindex._records.MAX_RECORD_BYTES`), not by the size of a file.
 
 A record that cannot become an article is a :class:`Problem`: invalid JSON,
-not an object, bytes that are not UTF-8, a missing or empty body, a field of
-the wrong type, an unparseable date, and so on. An integer ``id`` is accepted
-and turned into text.
+not an object, bytes that are not valid in the file's encoding, a missing or
+empty body, a field of the wrong type, an unparseable date, and so on. An
+integer ``id`` is accepted and turned into text. When most records of a file
+that are not plain ASCII cannot be decoded, the file is in another encoding:
+that is one problem for the file, naming the encoding its bytes look like
+(the records that could be read are still indexed).
 
 Records without an id (or with an empty one) get a stable one, so re-reading
 the same files replaces articles instead of duplicating them: ``url-`` and 16
@@ -38,11 +42,13 @@ turning records into articles or problems is :mod:`newsindex._records`.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
@@ -51,7 +57,7 @@ from newsindex._index import NewsIndex
 from newsindex._records import SUPPORTED_SUFFIXES, read_file, unreadable
 from newsindex._records import Problem as Problem  # re-exported for the root
 from newsindex._writing import IndexWriter
-from newsindex.errors import ConfigurationError, InputError
+from newsindex.errors import ConfigurationError, IndexLockedError, InputError
 
 
 @attrs.frozen
@@ -87,38 +93,57 @@ class IngestReport:
 # -- the public entry points ---------------------------------------------------
 
 
-def iter_records(path: str | os.PathLike[str]) -> Iterator[Article | Problem]:
+def iter_records(
+    path: str | os.PathLike[str], *, encoding: str | None = None
+) -> Iterator[Article | Problem]:
     """Read the articles of a file or directory, one at a time.
 
     Args:
         path: a supported file or a directory (see the module docstring).
+        encoding: the files' text encoding, a Python codec name such as
+            ``"cp1252"``; ``None`` reads UTF-8, or UTF-16 or UTF-32 when a
+            byte order mark says so.
 
     Returns:
         an iterator of articles, and of problems for what could not be
         read, in file order. It never raises for bad input: a missing path
         or an unreadable file is a problem too.
+
+    Raises:
+        ConfigurationError: ``encoding`` is not the name of a text codec
+            (at once, not when the iterator is first read).
     """
-    for item in _files(os.fspath(path)):
+    check_encoding(encoding)
+    return _read_path(os.fspath(path), encoding)
+
+
+def _read_path(path: str, encoding: str | None) -> Iterator[Article | Problem]:
+    for item in _files(path):
         if isinstance(item, Problem):
             yield item
         else:
-            yield from read_file(item)
+            yield from read_file(item, encoding)
 
 
+# Long: one signature and docstring for every option of a bulk load.
 def ingest(
     index: NewsIndex,
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     strict: bool = False,
     jobs: int = 1,
+    encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
+    progress_bytes: Callable[[int], None] | None = None,
     timeout: float = 10.0,
+    waiting: Callable[[IndexLockedError], None] | None = None,
 ) -> IngestReport:
     """Read files and directories of articles into ``index`` in one commit.
 
     All articles go through one writer, so the run is applied entirely or
     not at all; other processes keep searching the previous commit until
-    it ends.
+    it ends. The writer's lock is taken before any file is read; after the
+    commit, :meth:`NewsIndex.merge` merges what the load left.
 
     Args:
         index: the index to add to.
@@ -126,9 +151,16 @@ def ingest(
         strict: stop at the first problem and commit nothing, instead of
             skipping bad records and indexing the rest.
         jobs: processes that analyse articles (see :meth:`NewsIndex.writer`).
+        encoding: the files' text encoding (see :func:`iter_records`).
         progress: called with the number of articles read so far, after
             each one.
+        progress_bytes: called with the bytes of input read so far, after
+            each article (just before ``progress``); they grow towards
+            :func:`input_size` of the same paths.
         timeout: seconds to wait for another writer to finish.
+        waiting: called, if another writer holds the lock, with the error a
+            first try that did not wait raised (its ``holder`` is the other
+            writer's pid), before waiting up to ``timeout`` seconds.
 
     Returns:
         an :class:`IngestReport`.
@@ -138,21 +170,29 @@ def ingest(
         IndexLockedError: another writer kept the index locked for
             ``timeout`` seconds.
         OSError: writing the index failed (nothing is committed).
-        ConfigurationError: ``jobs`` is not a positive integer.
+        ConfigurationError: ``jobs`` is not a positive integer, or
+            ``encoding`` not the name of a text codec.
     """
     started = time.perf_counter()
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ConfigurationError(f"jobs must be a positive integer, not {jobs!r}")
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    check_encoding(encoding)
     # A directory being read may hold the index itself; its files are not input.
     info = os.stat(index.path)
-    skip = frozenset({(info.st_dev, info.st_ino)})
-    with index.writer(jobs=jobs, timeout=timeout) as writer:
-        files, skipped = _feed(writer, paths, skip, strict, progress)
+    reading = _Reading(
+        skip=frozenset({(info.st_dev, info.st_ino)}),
+        strict=strict,
+        encoding=encoding,
+        progress=progress,
+        progress_bytes=progress_bytes,
+    )
+    with _writer(index, jobs, timeout, waiting) as writer:
+        files, skipped = reading.feed(writer, _path_list(paths))
         summary = writer.commit()
-    # A bulk load leaves segments of every size: serve from few.
-    index.merge(timeout=timeout)
+    # A bulk load leaves segments of every size: serve from few. The load
+    # is committed; a writer that came meanwhile only postpones the merge.
+    with contextlib.suppress(IndexLockedError):
+        index.merge(timeout=timeout)
     return IngestReport(
         added=summary.added,
         updated=summary.updated,
@@ -162,35 +202,121 @@ def ingest(
     )
 
 
-def _feed(
-    writer: IndexWriter,
-    paths: Iterable[str | os.PathLike[str]],
-    skip: frozenset[tuple[int, int]],
-    strict: bool,
-    progress: Callable[[int], None] | None,
-) -> tuple[int, list[Problem]]:
-    """Add every readable article to ``writer``; return (files, problems)."""
-    files = articles = 0
-    skipped: list[Problem] = []
-    for path in paths:
-        for found in _files(os.fspath(path), skip):
-            records: Iterable[Article | Problem]
-            if isinstance(found, Problem):
-                records = (found,)
-            else:
-                files += 1
-                records = read_file(found)
-            for record in records:
-                if isinstance(record, Problem):
-                    if strict:
-                        raise InputError(record.path, record.line, record.reason)
-                    skipped.append(record)
-                    continue
-                writer.add(record)
-                articles += 1
-                if progress is not None:
-                    progress(articles)
-    return files, skipped
+def _writer(
+    index: NewsIndex,
+    jobs: int,
+    timeout: float,
+    waiting: Callable[[IndexLockedError], None] | None,
+) -> IndexWriter:
+    """The index's writer, saying to ``waiting`` first if it has to wait."""
+    if waiting is None or timeout <= 0:
+        return index.writer(jobs=jobs, timeout=timeout)
+    try:
+        return index.writer(jobs=jobs, timeout=0)
+    except IndexLockedError as exc:
+        waiting(exc)
+    return index.writer(jobs=jobs, timeout=timeout)
+
+
+def input_size(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> int:
+    """Bytes of the files that :func:`ingest` would read from ``paths`` (the
+    total its ``progress_bytes`` grows towards), found without reading them."""
+    total = 0
+    for path in _path_list(paths):
+        for found in _files(path):
+            if not isinstance(found, Problem):
+                with contextlib.suppress(OSError):  # reported when read
+                    total += os.path.getsize(found)
+    return total
+
+
+def check_encoding(encoding: str | None) -> None:
+    """Refuse, with :class:`ConfigurationError`, an encoding that is not ``None``
+    or the name of a text codec (``base64`` is a codec, but not of text)."""
+    if encoding is None:
+        return
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except (LookupError, TypeError) as exc:
+        raise ConfigurationError(f"unknown text encoding {encoding!r}") from exc
+
+
+def _path_list(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+) -> list[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(path) for path in paths]
+
+
+@attrs.frozen
+class _Reading:
+    """How one :func:`ingest` reads its files, and whom it tells how far it got."""
+
+    skip: frozenset[tuple[int, int]]
+    strict: bool
+    encoding: str | None
+    progress: Callable[[int], None] | None
+    progress_bytes: Callable[[int], None] | None
+
+    def feed(self, writer: IndexWriter, paths: list[str]) -> tuple[int, list[Problem]]:
+        """Add every readable article to ``writer``; return (files, problems)."""
+        files = articles = 0
+        skipped: list[Problem] = []
+        meter = _Meter()
+        for path in paths:
+            for found in _files(path, self.skip):
+                records: Iterable[Article | Problem]
+                if isinstance(found, Problem):
+                    records = (found,)
+                else:
+                    files += 1
+                    records = read_file(found, self.encoding, meter.follow)
+                for record in records:
+                    if isinstance(record, Problem):
+                        if self.strict:
+                            raise InputError(record.path, record.line, record.reason)
+                        skipped.append(record)
+                        continue
+                    writer.add(record)
+                    articles += 1
+                    if self.progress_bytes is not None:
+                        self.progress_bytes(meter.read())
+                    if self.progress is not None:
+                        self.progress(articles)
+                if not isinstance(found, Problem):
+                    meter.done(found)
+        return files, skipped
+
+
+class _Meter:
+    """Bytes of input read: the files done, and how far into the current one."""
+
+    def __init__(self) -> None:
+        self._done = 0
+        self._stream: IO[bytes] | None = None
+        self._size = 0
+
+    def follow(self, stream: IO[bytes]) -> None:
+        """Count what is read from ``stream``, the file being read."""
+        self._stream = stream
+        self._size = os.fstat(stream.fileno()).st_size
+
+    def done(self, path: str) -> None:
+        """Count all of the file at ``path``, read to its end."""
+        self._stream = None
+        with contextlib.suppress(OSError):
+            self._done += os.path.getsize(path)
+
+    def read(self) -> int:
+        """Bytes read so far."""
+        stream = self._stream
+        if stream is None:
+            return self._done
+        # A closed stream was read to its end (a text file, read whole).
+        return self._done + (self._size if stream.closed else stream.tell())
 
 
 # -- finding files -------------------------------------------------------------

@@ -1,22 +1,25 @@
 """The records of one input file: each format's reader, and records to articles.
 
-:func:`read_file` turns one supported file into :class:`Article` values and
-:class:`Problem` values, one per record, in file order. The formats, the
-problems and the ids given to records without one are described where
-users meet them, in the docstring of :mod:`newsindex._inputs`; finding the
+:func:`read_file` decodes one supported file (see :class:`_Codec`) into
+:class:`Article` and :class:`Problem` values, one per record, in file order.
+The formats, the problems and the ids given to records without one are
+described where users meet them, in :mod:`newsindex._inputs`; finding the
 files and indexing them happens there too.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from typing import IO, Any, Final
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any, Final, TextIO, TypeAlias
 
 import attrs
 
@@ -25,10 +28,26 @@ from newsindex.errors import ArticleError
 
 #: File extensions :func:`read_file` reads.
 SUPPORTED_SUFFIXES: Final = (".csv", ".jsonl", ".ndjson", ".txt")
-#: Longest record (a JSON line, a CSV field, a text file) read, in bytes.
+#: Longest record read: a JSON line or a CSV field in characters, a text
+#: file in bytes.
 MAX_RECORD_BYTES: Final = 64 * 1024 * 1024
+#: Called with the binary stream of a file being read (see :func:`read_file`).
+Opened: TypeAlias = "Callable[[IO[bytes]], object] | None"
 
-_BOM: Final = b"\xef\xbb\xbf"
+# Byte order marks that choose the codec; UTF-32's before UTF-16's, which
+# they start with. (UTF-8's is read by the default codec, utf-8-sig.)
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_JSON_KINDS: Final = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+}
 _TEXT_KEYS: Final = ("id", "title", "body", "source", "category", "url")
 _CSV_KEYS: Final = frozenset({*_TEXT_KEYS, "published", "date"})
 # Lone surrogates: JSON "\ud800" escapes, or undecodable CSV bytes kept by
@@ -77,64 +96,212 @@ def unreadable(path: str, exc: OSError) -> Problem:
 # -- reading files -------------------------------------------------------------
 
 
-def read_file(path: str) -> Iterator[Article | Problem]:
-    """The records of one supported file; an empty file is a problem."""
+def read_file(
+    path: str, encoding: str | None = None, opened: Opened = None
+) -> Iterator[Article | Problem]:
+    """The records of one supported file; an empty file is a problem.
+
+    ``encoding`` is a codec name, or ``None`` for UTF-8 unless a byte order
+    mark says UTF-16 or UTF-32. ``opened``, if given, is called with the
+    file's binary stream once it is open, so that the caller can follow how
+    far reading got (``stream.tell()``; a text file is read whole at once).
+    """
     suffix = os.path.splitext(path)[1].lower()
     reader = {".csv": _read_csv, ".txt": _read_txt}.get(suffix, _read_jsonl)
     count = 0
     try:
-        for item in reader(path):
+        for item in reader(_Source(path, encoding, opened)):
             count += 1
             yield item
     except OSError as exc:
         yield unreadable(path, exc)
         return
+    except UnicodeError as exc:
+        # What the error handlers cannot read past: UTF-16 or UTF-32 cut in
+        # the middle of a character, at the end.
+        reason = f"cannot be decoded ({getattr(exc, 'reason', exc)})"
+        yield Problem(path, None, f"{reason}; rest of file skipped")
+        return
     if count == 0:
         yield Problem(path, None, "empty file: no records")
 
 
-def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> str:
-    column = exc.start - data.rfind(b"\n", 0, exc.start)  # in bytes, 1-based
-    return f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column})"
+@attrs.frozen
+class _Codec:
+    """How one file is decoded: ``name`` for Python, ``label`` for messages.
+
+    The ``errors`` handler turns undecodable input into lone surrogates, so
+    that a bad record is reported and reading goes on: each bad byte
+    (``surrogateescape``) or, in UTF-16 and UTF-32, which fail on code units,
+    each unpaired one (``surrogatepass``).
+    """
+
+    name: str
+    label: str
+    errors: str
+
+    @classmethod
+    def choose(cls, head: bytes, encoding: str | None) -> _Codec:
+        """The codec of a file that starts with ``head`` (its first 4 bytes)."""
+        if encoding is None:
+            name = next((n for bom, n in _BOMS if head.startswith(bom)), "utf-8-sig")
+        else:
+            name = codecs.lookup(encoding).name
+        label = name.upper().removesuffix("-SIG") if name.startswith("utf") else name
+        wide = name.startswith(("utf-16", "utf-32"))
+        return cls(name, label, "surrogatepass" if wide else "surrogateescape")
+
+    def raw(self, text: str) -> bytes:
+        """The bytes ``text`` was decoded from."""
+        return text.encode(self.name.removesuffix("-sig"), self.errors)
+
+    def undecodable(self, text: str) -> str | None:
+        """Why ``text`` (decoded by this codec) is not valid, or ``None``."""
+        found = None if text.isascii() else _SURROGATE.search(text)
+        if found is None:
+            return None
+        start, char = found.start(), found.group()
+        if self.errors == "surrogatepass":
+            where = f"U+{ord(char):04X} at column {start + 1}"
+        else:  # the column in bytes, as before decoding
+            column = len(self.raw(text[:start])) + 1
+            where = f"byte 0x{ord(char) - 0xDC00:02x} at column {column}"
+        return f"not valid {self.label} ({where})"
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes | None]:
-    """Lines of a binary file; ``None`` for a line over the size limit."""
+@attrs.frozen
+class _Source:
+    """A file to read, and how (see :func:`read_file`)."""
+
+    path: str
+    encoding: str | None
+    opened: Opened = None
+
+    @contextlib.contextmanager
+    def open(self, newline: str) -> Iterator[tuple[TextIO, _Codec]]:
+        """The file as text, after its byte order mark if it has one."""
+        with open(self.path, "rb") as raw:
+            codec = _Codec.choose(raw.read(4), self.encoding)
+            raw.seek(0)
+            text = io.TextIOWrapper(
+                raw, encoding=codec.name, errors=codec.errors, newline=newline
+            )
+            if text.read(1) != "\ufeff":
+                text.seek(0)
+            if self.opened is not None:
+                self.opened(raw)
+            yield text, codec
+
+
+@attrs.define
+class _Undecodable:
+    """A file's undecodable records, reported one by one; or, when most of
+    its records that are not plain ASCII fail, as one problem for the file
+    with a hint at its encoding (it is not in the codec it was read with).
+
+    The choice is made at the first bad record, by reading the whole file
+    once more (``survey``, a generator not yet started, yields its records as
+    text): only files with bad records are read twice, records are still read
+    one at a time, and line numbers stay exact.
+    """
+
+    path: str
+    codec: _Codec
+    unit: str  # "line" or "row"
+    survey: Iterator[str]
+    one: bool = False  # the file is one record: no count of records skipped
+    whole: bool | None = None  # whether reported as one problem; None: undecided
+
+    def report(self, number: int, text: str, reason: str) -> Iterator[Problem]:
+        """The problems to give for undecodable record ``number``."""
+        if self.whole is None:
+            mixed = bad = 0
+            with contextlib.suppress(OSError, UnicodeError, csv.Error):
+                for record in self.survey:
+                    if not record.isascii():
+                        mixed += 1
+                        bad += _SURROGATE.search(record) is not None
+            # One stray bad record is damage; a file in another encoding
+            # fails on most records that are not plain ASCII.
+            self.whole = bad >= 2 and 2 * bad > mixed
+            if self.whole:
+                yield Problem(self.path, None, self._summary(number, text, bad))
+        if not self.whole:
+            yield Problem(self.path, number, reason)
+
+    def _summary(self, number: int, text: str, bad: int) -> str:
+        codec, unit = self.codec, self.unit
+        found = _SURROGATE.search(text)
+        char = found.group() if found else "\udcff"
+        if codec.errors == "surrogatepass":
+            sample = f"code units such as U+{ord(char):04X}"
+        else:
+            sample = f"bytes such as 0x{ord(char) - 0xDC00:02x}"
+        guess = self._guess(text)
+        looks = f" look like {guess[1]}" if guess else ""
+        lost = "" if self.one else f": {bad:,} {unit}s skipped"
+        advice = (
+            f"give --encoding {guess[0]} if that is what it is"
+            if guess
+            else "give --encoding with the file's encoding"
+        )
+        return f"not {codec.label} ({sample} at {unit} {number}{looks}){lost}; {advice}"
+
+    def _guess(self, text: str) -> tuple[str, str] | None:
+        """A codec the undecodable bytes of ``text`` read as: (name, label)."""
+        if self.codec.errors != "surrogateescape":
+            return None
+        raw = self.codec.raw(text)
+        for name, label in (("utf-8", "UTF-8"), ("cp1252", "cp1252/Latin-1")):
+            if name != self.codec.name.removesuffix("-sig"):
+                with contextlib.suppress(UnicodeDecodeError):
+                    raw.decode(name)
+                    return name, label
+        return None
+
+
+def _lines(stream: TextIO) -> Iterator[str | None]:
+    """Lines of a text stream; ``None`` for a line over the size limit."""
     limit = MAX_RECORD_BYTES
     while line := stream.readline(limit):
-        if len(line) == limit and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+        if len(line) == limit and not line.endswith("\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith("\n"):
                 pass  # skip the rest of the over-long line
             yield None
         else:
             yield line
 
 
-def _read_jsonl(path: str) -> Iterator[Article | Problem]:
-    with open(path, "rb") as stream:
+def _read_jsonl(source: _Source) -> Iterator[Article | Problem]:
+    # Lines end at LF only: a lone CR is JSON whitespace, not a line end.
+    with source.open(newline="\n") as (stream, codec):
+        survey = _text_lines(_Source(source.path, codec.name))  # not followed
+        bad = _Undecodable(source.path, codec, "line", survey)
         for number, line in enumerate(_lines(stream), start=1):
             if line is None:
-                yield Problem(
-                    path, number, f"line longer than {MAX_RECORD_BYTES} bytes"
-                )
+                too_long = f"line longer than {MAX_RECORD_BYTES} characters"
+                yield Problem(source.path, number, too_long)
                 continue
-            if number == 1:
-                line = line.removeprefix(_BOM)
-            item = _json_record(line, path, number)
+            reason = codec.undecodable(line)
+            if reason is not None:
+                yield from bad.report(number, line, reason)
+                continue
+            item = _json_record(line, source.path, number)
             if item is not None:
                 yield item
+
+
+def _text_lines(source: _Source) -> Iterator[str]:
+    with source.open(newline="\n") as (stream, _):
+        yield from (line for line in _lines(stream) if line is not None)
 
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _json_record(line: bytes, path: str, number: int) -> Article | Problem | None:
+def _json_record(text: str, path: str, number: int) -> Article | Problem | None:
     """One JSON Lines line as an article or problem; ``None`` if blank."""
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Problem(path, number, _not_utf8(line, exc))
     if not text.strip():
         return None
     try:
@@ -151,57 +318,64 @@ def _json_record(line: bytes, path: str, number: int) -> Article | Problem | Non
 
 
 def _json_kind(value: object) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "true or false"
-    if value is None:
-        return "null"
-    return "a number"
+    return "null" if value is None else _JSON_KINDS.get(type(value), "a number")
 
 
-def _read_txt(path: str) -> Iterator[Article | Problem]:
+def _read_txt(source: _Source) -> Iterator[Article | Problem]:
+    path = source.path
     with open(path, "rb") as stream:
+        if source.opened is not None:
+            source.opened(stream)
         data = stream.read(MAX_RECORD_BYTES + 1)
     if len(data) > MAX_RECORD_BYTES:
         yield Problem(path, None, f"file larger than {MAX_RECORD_BYTES} bytes")
         return
-    data = data.removeprefix(_BOM)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        yield Problem(path, line, _not_utf8(data, exc))
-        return
+    codec = _Codec.choose(data[:4], source.encoding)
+    text = data.decode(codec.name, codec.errors).removeprefix("\ufeff")
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        reason = codec.undecodable(line)
+        if reason is not None:
+            bad = _Undecodable(path, codec, "line", iter(lines), one=True)
+            yield from bad.report(number, line, reason)
+            return
     if not text.strip():
         return  # reported as an empty file
     head, _, rest = text.replace("\r\n", "\n").lstrip().partition("\n")
     yield _article({"title": head.strip(), "body": rest.strip()}, path, None)
 
 
-def _read_csv(path: str) -> Iterator[Article | Problem]:
+def _read_csv(source: _Source) -> Iterator[Article | Problem]:
     # Article bodies are far longer than csv's default field limit (128 KiB).
     # The limit is process-wide, so it is only ever raised.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+    path = source.path
+    with source.open(newline="") as (stream, codec):
+        survey = _csv_texts(_Source(path, codec.name))  # not followed
+        bad = _Undecodable(path, codec, "row", survey)
         columns: list[str] | None = None
-        for number, row in _csv_rows(csv.reader(f)):
+        for number, row in _csv_rows(csv.reader(stream)):
             if isinstance(row, str):
-                yield Problem(
-                    path, number, f"malformed CSV ({row}); rest of file skipped"
-                )
+                malformed = f"malformed CSV ({row}); rest of file skipped"
+                yield Problem(path, number, malformed)
                 return
-            if columns is not None:
-                yield _csv_record(columns, row, path, number)
+            if columns is None:
+                columns, problem = _csv_header(row, codec.label)
+                if problem is not None:
+                    yield Problem(path, number, problem)
+                    return
                 continue
-            columns, problem = _csv_header(row)
-            if problem is not None:
-                yield Problem(path, number, problem)
-                return
+            cell = next((i for i, c in enumerate(row) if codec.undecodable(c)), None)
+            if cell is not None:
+                reason = f"column {cell + 1} is not valid {codec.label}"
+                yield from bad.report(number, "".join(row), reason)
+                continue
+            yield _csv_record(columns, row, path, number)
+
+
+def _csv_texts(source: _Source) -> Iterator[str]:
+    with source.open(newline="") as (stream, _):
+        yield from ("".join(row) for row in csv.reader(stream))
 
 
 def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | str]]:
@@ -211,23 +385,18 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str] | st
     shows; the header is row 1 unless blank rows come before it.
     """
     number = 0
-    while True:
-        number += 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield number, str(exc)
-            return
-        if any(cell.strip() for cell in row):
-            yield number, row
+    try:
+        for number, row in enumerate(reader, start=1):
+            if any(cell.strip() for cell in row):
+                yield number, row
+    except csv.Error as exc:
+        yield number + 1, str(exc)
 
 
-def _csv_header(row: list[str]) -> tuple[list[str], str | None]:
+def _csv_header(row: list[str], label: str) -> tuple[list[str], str | None]:
     """Column names (article keys in lower case) or a reason to give up."""
     if any(_SURROGATE.search(cell) for cell in row):
-        return [], "header is not valid UTF-8"
+        return [], f"header is not valid {label}"
     columns = []
     for cell in row:
         name = cell.strip()
@@ -245,15 +414,10 @@ def _csv_record(
     columns: list[str], row: list[str], path: str, number: int
 ) -> Article | Problem:
     if len(row) != len(columns):
-        return Problem(
-            path,
-            number,
-            f"{len(row)} fields, but the header has {len(columns)} columns",
-        )
+        reason = f"{len(row)} fields, but the header has {len(columns)} columns"
+        return Problem(path, number, reason)
     record: dict[str, Any] = {}
     for i, (name, raw) in enumerate(zip(columns, row, strict=True)):
-        if _SURROGATE.search(raw):
-            return Problem(path, number, f"column {i + 1} is not valid UTF-8")
         # A quoted cell spanning lines keeps the file's line ends; use LF.
         cell = raw.replace("\r\n", "\n")
         if not name:

@@ -2,7 +2,8 @@
 
 ::
 
-    newsindex index  [--index DIR] [--jobs N] [--strict] [--stemmer NAME] PATH...
+    newsindex index  [--index DIR] [--jobs N] [--encoding NAME] [--timeout SECONDS]
+                     [--quiet] [--strict] [--stemmer NAME] PATH...
     newsindex search [--index DIR] QUERY [--limit N] [--page N] [--json]
                      [--since DATE] [--until DATE] [--source S]... [--category C]...
                      [--sort relevance|newest]
@@ -10,6 +11,8 @@
     newsindex eval   [--index DIR] --queries FILE [--split NAME] [--ranks] [--json]
     newsindex check  [--index DIR] [--json]
     newsindex swap   [--index LINK] NEW
+    newsindex serve  [--index DIR] [--host 127.0.0.1] [--port 8000] [--workers N]
+                     [--write-token T]
 
 ``python -m newsindex`` runs the same command.
 Without ``--index``, the index lives in :func:`default_index_path`.
@@ -29,6 +32,11 @@ standard error, ``newsindex: error: ...``, and an exit status:
 130  interrupted (Ctrl-C); an interrupted ``index`` commits nothing
 ===  ==============================================================
 
+An ``index`` that fails or is interrupted before its commit, having created
+the index directory, removes it again: a first run that commits nothing
+leaves nothing behind. A directory or index that was there before is never
+touched.
+
 This module is the entry point, :func:`main`, and turns errors into exit
 statuses. The rest of the command is in private modules:
 
@@ -41,9 +49,13 @@ statuses. The rest of the command is in private modules:
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import sys
+from pathlib import Path
 
+from newsindex import NewsIndex, check_index
 from newsindex._cli_commands import COMMANDS
 from newsindex._cli_parser import (
     EXIT_ERROR,
@@ -87,9 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    run = COMMANDS[args.command]
     try:
-        return run(args)
+        return _run(args)
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
@@ -100,6 +111,54 @@ def main(argv: list[str] | None = None) -> int:
     except (NewsIndexError, OSError) as exc:
         _error(_describe(exc))
         return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; if ``index`` fails after creating the index directory
+    (and any above it), remove them again, unless a commit reached the index.
+    """
+    created = _missing_index_folders(args)
+    try:
+        return COMMANDS[args.command](args)
+    except BaseException:
+        if created:
+            _remove_unused_index(created)
+        raise
+
+
+def _missing_index_folders(args: argparse.Namespace) -> list[Path]:
+    """The folders ``index`` would create, the index's own first; [] for other
+    commands, and for an index path that exists (a directory, or anything)."""
+    if args.command != "index":
+        return []
+    path = args.index if args.index is not None else default_index_path()
+    missing = []
+    while not os.path.lexists(path) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _remove_unused_index(created: list[Path]) -> None:
+    """Remove the folders a failed ``index`` created, if the index in the first
+    never had a commit and no other writer is at work on it."""
+    path = created[0]
+    try:
+        with NewsIndex.open(path) as index:
+            writer = index.writer(timeout=0)  # holding the lock, nobody commits
+            try:
+                if check_index(path).generation != 0:
+                    return
+                shutil.rmtree(path)
+            finally:
+                writer.cancel()
+    except (NewsIndexError, OSError):
+        return  # not an index (a create cut short), in use, or not ours to remove
+    for folder in created[1:]:
+        try:
+            os.rmdir(folder)  # only if empty
+        except OSError:
+            return
 
 
 def _describe(exc: BaseException) -> str:

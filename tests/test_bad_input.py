@@ -353,3 +353,64 @@ def test_unreadable_files_and_folders_are_reported(
     with NewsIndex.open(index) as opened:
         assert opened.count() == 2
         assert opened.get("baik") is not None
+
+
+# -- encodings -------------------------------------------------------------------
+
+
+def test_files_in_other_encodings_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UTF-16 files (with a byte order mark) are read, bad lines and all,
+    with exact line numbers; a file in cp1252 is one problem with a hint,
+    and is read when the command is told its encoding."""
+    inbox = tmp_path / "kotak"
+    inbox.mkdir()
+    lines = [
+        jsonl({**GOOD, "id": "u1", "title": "Kafé"}),
+        b"{oops",
+        jsonl({**GOOD, "id": "u2"}),
+    ]
+    text = b"\r\n".join(lines).decode() + "\r\n"
+    (inbox / "a_le.jsonl").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    csv_text = "id,title,body\r\nc1,Judul,Isi berita naïk\r\n,,\r\nc2,Judul,Isi\r\n"
+    (inbox / "b_be.csv").write_bytes(b"\xfe\xff" + csv_text.encode("utf-16-be"))
+    legacy = inbox / "c_lama"
+    legacy.mkdir()
+    (legacy / "d.txt").write_bytes("Judul é\nIsi berita é.\n".encode("cp1252"))
+    (legacy / "e.jsonl").write_bytes(
+        b"\n".join(jsonl({**GOOD, "id": f"l{i}", "title": "Café"}) for i in range(3))
+        .decode()
+        .encode("cp1252")
+    )
+    index = tmp_path / "index"
+    status = main(["index", "--index", str(index), "--stemmer", "none", str(inbox)])
+    out, err = capsys.readouterr()
+    assert status == EXIT_SKIPPED
+    assert "4 added, 0 updated, 3 skipped" in out
+    hint = "look like cp1252/Latin-1{}; give --encoding cp1252 if that is what it is"
+    assert listed_problems(err) == [
+        (str(inbox / "a_le.jsonl"), 2, listed_problems(err)[0][2]),
+        (
+            str(legacy / "d.txt"),
+            None,
+            "not UTF-8 (bytes such as 0xe9 at line 1 " + hint.format(")"),
+        ),
+        (
+            str(legacy / "e.jsonl"),
+            None,
+            "not UTF-8 (bytes such as 0xe9 at line 1 "
+            + hint.format("): 3 lines skipped"),
+        ),
+    ]
+    assert listed_problems(err)[0][2].startswith("invalid JSON")
+    argv = ["index", "--index", str(index), "--encoding", "cp1252", str(legacy)]
+    assert main(argv) == 0
+    with NewsIndex.open(index) as opened:
+        assert opened.count() == 8
+        article = opened.get("l2")
+        assert article is not None
+        assert article.title == "Café"
+        article = opened.get("u1")
+        assert article is not None
+        assert article.title == "Kafé"

@@ -7,17 +7,23 @@ import contextlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newsindex import IndexWriter, NewsIndex, __version__
+from newsindex._cli_output import Progress
+from newsindex._cli_parser import PARALLEL_FROM_BYTES, default_jobs
 from newsindex.cli import (
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SKIPPED,
     EXIT_USAGE,
@@ -161,8 +167,7 @@ def test_index_strict_indexes_nothing(
     assert status == EXIT_ERROR
     assert_one_error_line(err)
     assert f"{bad}:3: 2 fields, but the header has 3 columns" in err
-    with NewsIndex.open(index) as opened:
-        assert opened.count() == 0
+    assert not index.exists()  # created by this run, which committed nothing
 
 
 def test_index_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -202,8 +207,10 @@ def test_index_locked(
     with NewsIndex.open(built) as index, index.writer():
         status, _, err = run(capsys, "index", "--index", str(built), str(corpus))
     assert status == EXIT_ERROR
-    assert_one_error_line(err)
-    assert "lock" in err
+    waiting, error = err.splitlines(keepends=True)
+    assert waiting.startswith("newsindex: waiting for another writer")
+    assert_one_error_line(error)
+    assert "lock" in error
 
 
 def test_index_shows_progress_on_a_terminal(
@@ -217,8 +224,7 @@ def test_index_shows_progress_on_a_terminal(
     )
     assert status == EXIT_OK
     shown = stderr.getvalue()
-    assert "\r1 article (" in shown
-    assert "/s)" in shown
+    assert "\r1 article, 100% read\x1b[K" in shown  # at once; the file is small
     assert shown.endswith("\r\x1b[K")  # the counter is erased at the end
 
 
@@ -399,7 +405,15 @@ def test_every_command_and_option_has_help() -> None:
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
     ]
     summaries = {a.dest: a.help for a in commands._choices_actions}
-    assert set(summaries) == {"index", "search", "stats", "eval", "check", "swap"}
+    assert set(summaries) == {
+        "index",
+        "search",
+        "stats",
+        "eval",
+        "check",
+        "swap",
+        "serve",
+    }
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for name in summaries:
         assert f"newsindex {name}" in readme, f"README documents {name}"
@@ -544,5 +558,260 @@ def test_ctrl_c_during_a_parallel_index_is_reported_once(tmp_path: Path) -> None
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130
     assert err == "newsindex: error: interrupted\n"
+    assert not index.exists()  # nothing committed, so nothing is left
+
+
+# -- index: encodings, waiting, what a failed first run leaves, progress, jobs --
+
+
+def test_index_reads_another_encoding_when_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    legacy = tmp_path / "lama.jsonl"
+    legacy.write_bytes(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES)
+        .replace("Harga", "Hárga")
+        .encode("cp1252")
+    )
+    index = tmp_path / "ix"
+    argv = ["index", "--index", str(index), "--stemmer", "none", str(legacy)]
+    status, out, err = run(capsys, *argv)
+    assert status == EXIT_SKIPPED
+    assert "0 added, 0 updated, 1 skipped" in out
+    assert err.splitlines()[1:] == [
+        f"  {legacy}: not UTF-8 (bytes such as 0xe1 at line 1 look like "
+        "cp1252/Latin-1): 3 lines skipped; give --encoding cp1252 if that is "
+        "what it is"
+    ]
+    status, out, err = run(capsys, *argv, "--encoding", "cp1252")
+    assert (status, err) == (EXIT_OK, "")
+    assert "3 added" in out
     with NewsIndex.open(index) as opened:
-        assert opened.count() == 0  # nothing committed
+        found = opened.get("kompas-1")
+        assert found is not None
+        assert found.title.startswith("Hárga beras")
+
+
+@pytest.mark.parametrize("name", ["klingon", "base64"])
+def test_unknown_encoding_is_a_usage_error(
+    corpus: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    status, _, err = run(capsys, "index", "--encoding", name, str(corpus))
+    assert status == EXIT_USAGE
+    assert f"unknown text encoding {name!r}" in err
+
+
+def test_index_waits_for_another_writer_and_says_so(
+    built: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["index", "--index", str(built), "--timeout", "0.2", str(corpus)]
+    with NewsIndex.open(built) as index, index.writer():
+        started = time.monotonic()
+        status, out, err = run(capsys, *argv)
+        waited = time.monotonic() - started
+    assert (status, out) == (EXIT_ERROR, "")
+    waiting, error = err.splitlines(keepends=True)
+    assert waiting == (
+        f"newsindex: waiting for another writer (pid {os.getpid()}) to finish, "
+        "up to 0.2 s\n"
+    )
+    assert_one_error_line(error)
+    assert f"another writer (pid {os.getpid()}) holds the lock" in error
+    assert waited >= 0.2
+
+
+def test_index_goes_on_when_the_other_writer_finishes(
+    built: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with NewsIndex.open(built) as index:
+        writer = index.writer()
+        threading.Timer(0.3, writer.cancel).start()
+        status, out, err = run(capsys, "index", "--index", str(built), str(corpus))
+    assert status == EXIT_OK
+    assert "0 added, 3 updated" in out
+    assert err.startswith("newsindex: waiting for another writer (pid ")
+    assert err.endswith(" to finish, up to 10 s\n")  # said once
+
+
+def test_a_first_run_that_commits_nothing_leaves_no_directory(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "rusak.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    index = tmp_path / "baru" / "dalam" / "ix"
+    argv = ["index", "--index", str(index), "--strict", str(corpus), str(bad)]
+    assert run(capsys, *argv)[0] == EXIT_ERROR
+    assert not (tmp_path / "baru").exists()  # nor the folders made for it
+
+
+def test_an_interrupted_first_run_leaves_no_directory(
+    tmp_path: Path,
+    corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(self: IndexWriter, article: object) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(IndexWriter, "add", interrupted)
+    index = tmp_path / "ix"
+    status, _, err = run(capsys, "index", "--index", str(index), str(corpus))
+    assert (status, err) == (EXIT_INTERRUPTED, "newsindex: error: interrupted\n")
+    assert not index.exists()
+
+
+def test_a_failed_run_leaves_a_directory_that_was_there(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "rusak.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    argv = ["index", "--index", str(empty), "--strict", str(corpus), str(bad)]
+    assert run(capsys, *argv)[0] == EXIT_ERROR
+    assert empty.is_dir()
+    with NewsIndex.open(empty) as opened:  # the index it made, with nothing in
+        assert opened.count() == 0
+
+
+def test_a_new_index_that_another_writer_holds_is_left_alone(
+    tmp_path: Path,
+    corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two first runs into one new folder: the one that fails for the lock
+    does not remove the index the other one is writing."""
+    index = tmp_path / "ix"
+    real_create = NewsIndex.create
+    held: list[IndexWriter] = []
+
+    def create_and_lock(path: Path, **options: Any) -> NewsIndex:
+        created = real_create(path, **options)
+        with NewsIndex.open(path) as other:
+            held.append(other.writer())  # the other run, busy writing
+        return created
+
+    monkeypatch.setattr(NewsIndex, "create", create_and_lock)
+    argv = ["index", "--index", str(index), "--timeout", "0", str(corpus)]
+    assert run(capsys, *argv)[0] == EXIT_ERROR
+    held[0].cancel()
+    assert (index / "newsindex.json").exists()
+
+
+def test_quiet_shows_no_progress(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stderr = Terminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    argv = ["index", "--index", str(tmp_path / "ix"), "--quiet", str(corpus)]
+    assert main(argv) == EXIT_OK
+    assert stderr.getvalue() == ""
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def simulate(progress: Progress, clock: Clock, seconds: int, total: int) -> None:
+    """An index run of ``seconds`` at 100 articles and ``total / seconds``
+    bytes a second, reported after every article."""
+    for done in range(1, seconds * 100 + 1):
+        clock.now = 1000.0 + done / 100
+        progress.read(total * done // (seconds * 100))
+        progress(done)
+
+
+STATUS = re.compile(
+    r"(?P<articles>[\d,]+) articles?, (?P<share>\d+)% read"
+    r"(, (?P<rate>[\d,]+)/s, (?P<left>.+) left)?"
+)
+
+
+def test_progress_on_a_terminal_rewrites_one_line() -> None:
+    stream, clock = Terminal(), Clock()
+    progress = Progress(stream, total_bytes=10_000_000, terminal=True, clock=clock)
+    simulate(progress, clock, seconds=30, total=10_000_000)
+    updates = stream.getvalue().split("\r")[1:]
+    assert updates[0] == "1 article, 0% read\x1b[K"  # at once
+    assert 250 <= len(updates) <= 310  # every 0.1 s
+    assert all(u.endswith("\x1b[K") and STATUS.fullmatch(u[:-3]) for u in updates)
+    halfway = next(STATUS.fullmatch(u[:-3]) for u in updates if u.startswith("1,5"))
+    assert halfway is not None
+    assert (halfway["share"], halfway["rate"], halfway["left"]) == ("50", "100", "15 s")
+    progress.finish()
+    assert stream.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("seconds", [5, 30, 600, 7200])
+def test_progress_elsewhere_is_a_plain_line_now_and_then(seconds: int) -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress(stream, total_bytes=10_000_000, terminal=False, clock=clock)
+    simulate(progress, clock, seconds=seconds, total=10_000_000)
+    progress.finish()
+    shown = stream.getvalue()
+    assert "\r" not in shown
+    assert "\x1b" not in shown
+    lines = shown.splitlines()
+    assert len(lines) <= 21
+    if seconds < 10:
+        assert lines == []
+        return
+    found = [STATUS.fullmatch(line.removeprefix("newsindex: ")) for line in lines]
+    assert all(found)
+    first = found[0]
+    assert first is not None
+    assert first["articles"] == "1,001"  # 10 s after the first
+    assert first["rate"] == "100"
+    assert first["left"] == _duration(round(10 * (seconds * 100 - 1001) / 1001))
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def test_progress_with_an_unknown_size_still_spaces_its_lines() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress(stream, terminal=False, clock=clock)
+    simulate(progress, clock, seconds=3600, total=0)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "newsindex: 1,001 articles, 100/s"
+    assert len(lines) <= 30
+
+
+def test_jobs_default_by_input_size(
+    tmp_path: Path,
+    corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert default_jobs(0) == default_jobs(PARALLEL_FROM_BYTES - 1) == 1
+    assert default_jobs(PARALLEL_FROM_BYTES) == (os.cpu_count() or 1) or (
+        default_jobs(PARALLEL_FROM_BYTES) == len(os.sched_getaffinity(0))
+    )
+    used: list[int] = []
+    real_writer = NewsIndex.writer
+
+    def writer(self: NewsIndex, *, timeout: float = 10.0, jobs: int = 1) -> IndexWriter:
+        used.append(jobs)
+        return real_writer(self, timeout=timeout, jobs=1)
+
+    monkeypatch.setattr(NewsIndex, "writer", writer)
+    index = ["index", "--index", str(tmp_path / "ix"), "--stemmer", "none"]
+    assert run(capsys, *index, str(corpus))[0] == EXIT_OK
+    assert run(capsys, *index, "--jobs", "3", str(corpus))[0] == EXIT_OK
+    big = tmp_path / "besar.jsonl"
+    with big.open("w", encoding="utf-8") as out:
+        out.truncate(PARALLEL_FROM_BYTES)  # a hole: its size, and no records
+    assert run(capsys, *index, str(big))[0] == EXIT_SKIPPED
+    assert used == [1, 3, default_jobs(PARALLEL_FROM_BYTES)]

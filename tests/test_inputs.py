@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsindex import Analyzer, Article, ConfigurationError, InputError, NewsIndex
+from newsindex import (
+    Analyzer,
+    Article,
+    ConfigurationError,
+    IndexLockedError,
+    InputError,
+    NewsIndex,
+)
 from newsindex import _records as records_module
-from newsindex._inputs import IngestReport, Problem, ingest, iter_records
+from newsindex._inputs import IngestReport, Problem, ingest, input_size, iter_records
 from newsindex._records import stable_id
 
 BERAS = {
@@ -477,3 +485,201 @@ def test_jobs_is_passed_to_the_writer(
 def test_problem_str() -> None:
     assert str(Problem("a.jsonl", 3, "invalid JSON")) == "a.jsonl:3: invalid JSON"
     assert str(Problem("a.txt", None, "empty body")) == "a.txt: empty body"
+
+
+# -- encodings -----------------------------------------------------------------
+
+ACCENTED = [
+    {"id": "e1", "title": "Kafé di Bandung", "body": "Harga kopi naïk lagi."},
+    {"id": "e2", "title": "Sate", "body": "Penjual saté di Blok M."},
+    {"id": "e3", "title": "Berita biasa", "body": "Tanpa huruf beraksen."},
+]
+CSV_ACCENTED = "id,title,body\r\n" + "".join(
+    f"{a['id']},{a['title']},{a['body']}\r\n" for a in ACCENTED
+)
+UTF16 = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}
+
+
+def encoded(text: str, codec: str) -> bytes:
+    """``text`` in ``codec``, after its byte order mark for UTF-16."""
+    return UTF16.get(codec, b"") + text.encode(codec)
+
+
+@pytest.mark.parametrize("codec", sorted(UTF16))
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("a.jsonl", jsonl(*ACCENTED)), ("a.csv", CSV_ACCENTED)],
+)
+def test_utf16_with_a_byte_order_mark(
+    tmp_path: Path, codec: str, name: str, text: str
+) -> None:
+    path = write(tmp_path / name, encoded(text, codec))
+    found = articles(path)
+    assert [(a.id, a.title, a.body) for a in found] == [
+        (r["id"], r["title"], r["body"]) for r in ACCENTED
+    ]
+
+
+@pytest.mark.parametrize("codec", sorted(UTF16))
+def test_utf16_text_file(tmp_path: Path, codec: str) -> None:
+    text = "Kafé di Bandung\r\nHarga kopi naïk lagi.\r\n"
+    (article,) = articles(write(tmp_path / "a.txt", encoded(text, codec)))
+    assert (article.title, article.body) == ("Kafé di Bandung", "Harga kopi naïk lagi.")
+
+
+def test_utf32_with_a_byte_order_mark(tmp_path: Path) -> None:
+    data = b"\xff\xfe\x00\x00" + jsonl(*ACCENTED).encode("utf-32-le")
+    found = articles(write(tmp_path / "a.jsonl", data))
+    assert [a.title for a in found] == [a["title"] for a in ACCENTED]
+
+
+def test_utf16_line_numbers_and_bad_lines(tmp_path: Path) -> None:
+    text = jsonl(ACCENTED[0]) + "\n{oops\n" + jsonl(ACCENTED[1])
+    data = encoded(text, "utf-16-le")
+    lone = "\ud800".encode("utf-16-le", "surrogatepass")
+    data += '{"body": "a '.encode("utf-16-le") + lone + '"}\n'.encode("utf-16-le")
+    path = write(tmp_path / "a.jsonl", data)
+    found = list(iter_records(path))
+    assert [type(r) for r in found] == [Article, Problem, Article, Problem]
+    assert [r.line for r in found if isinstance(r, Problem)] == [3, 5]
+    assert isinstance(found[3], Problem)
+    assert found[3].reason == "not valid UTF-16 (U+D800 at column 13)"
+
+
+def test_utf16_cut_in_the_middle_of_a_character(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", encoded(jsonl(BERAS), "utf-16-le") + b"x")
+    found = list(iter_records(path))
+    assert isinstance(found[0], Article)
+    assert found[1] == Problem(
+        str(path), None, "cannot be decoded (truncated data); rest of file skipped"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "skipped"),
+    [
+        ("a.jsonl", jsonl(*ACCENTED), "line 1", ": 2 lines skipped"),
+        ("a.csv", CSV_ACCENTED, "row 2", ": 2 rows skipped"),
+        ("a.txt", "Kafé\n\nHarga kopi naïk lagi.\n", "line 1", ""),
+    ],
+)
+def test_a_file_in_another_encoding_is_one_problem_with_a_hint(
+    tmp_path: Path, name: str, text: str, where: str, skipped: str
+) -> None:
+    path = write(tmp_path / name, text.encode("cp1252"))
+    found = list(iter_records(path))
+    hint = Problem(
+        str(path),
+        None,
+        f"not UTF-8 (bytes such as 0xe9 at {where} look like cp1252/Latin-1)"
+        f"{skipped}; give --encoding cp1252 if that is what it is",
+    )
+    if name == "a.txt":
+        assert found == [hint]
+    else:  # the record in plain ASCII is read
+        assert found[0] == hint
+        assert [r.id for r in found[1:] if isinstance(r, Article)] == ["e3"]
+        assert len(found) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("a.jsonl", jsonl(*ACCENTED)),
+        ("a.csv", CSV_ACCENTED),
+        ("a.txt", "Kafé di Bandung\nHarga kopi naïk lagi.\n"),
+    ],
+)
+def test_a_named_encoding_is_read(tmp_path: Path, name: str, text: str) -> None:
+    path = write(tmp_path / name, text.encode("cp1252"))
+    found = list(iter_records(path, encoding="cp1252"))
+    assert all(isinstance(r, Article) for r in found)
+    assert {a.title for a in found if isinstance(a, Article)} >= {"Kafé di Bandung"}
+
+
+def test_a_named_encoding_reports_its_own_bad_bytes(tmp_path: Path) -> None:
+    # 0x81 means nothing in cp1252; the other lines read fine.
+    data = "Kafé\n".encode("cp1252") + b"Isi \x81 berita\nlagi\n"
+    path = write(tmp_path / "a.txt", data)
+    (problem,) = problems(path)  # read as UTF-8, both lines fail
+    assert "look like cp1252" in problem.reason
+    assert list(iter_records(path, encoding="cp1252")) == [
+        Problem(str(path), 2, "not valid cp1252 (byte 0x81 at column 5)")
+    ]
+
+
+def test_stray_bad_lines_among_good_ones_are_reported_one_by_one(
+    tmp_path: Path,
+) -> None:
+    good = jsonl(*ACCENTED[:2]).encode()  # valid UTF-8, not plain ASCII
+    data = good + b'{"body": "Harga \xe9 naik"}\n' + good + b'{"body": "\xff"}\n'
+    found = list(iter_records(write(tmp_path / "a.jsonl", data)))
+    assert [r.line for r in found if isinstance(r, Problem)] == [3, 6]
+    assert sum(isinstance(r, Article) for r in found) == 4
+
+
+def test_a_byte_order_mark_is_not_text_in_a_named_utf_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", encoded(CSV_ACCENTED, "utf-16-le"))
+    assert len(list(iter_records(path, encoding="utf-16-le"))) == 3
+    path = write(tmp_path / "b.csv", "\ufeff" + CSV_ACCENTED)
+    assert len(list(iter_records(path, encoding="utf-8"))) == 3
+
+
+@pytest.mark.parametrize("encoding", ["klingon", "base64", ""])
+def test_unknown_encodings_are_refused_at_once(
+    index: NewsIndex, tmp_path: Path, encoding: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="unknown text encoding"):
+        iter_records(tmp_path, encoding=encoding)  # not only when first read
+    with pytest.raises(ConfigurationError, match="unknown text encoding"):
+        ingest(index, tmp_path, encoding=encoding)
+
+
+def test_ingest_reads_a_named_encoding(index: NewsIndex, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", jsonl(*ACCENTED).encode("cp1252"))
+    report = ingest(index, path, encoding="cp1252")
+    assert (report.added, report.skipped) == (3, ())
+    found = get(index, "e1")
+    assert found is not None
+    assert found.title == "Kafé di Bandung"
+
+
+# -- progress, size, waiting ---------------------------------------------------
+
+
+def test_progress_in_bytes_reaches_the_input_size(
+    index: NewsIndex, tmp_path: Path
+) -> None:
+    write(tmp_path / "data" / "a.jsonl", jsonl(BERAS, BANJIR) + "{rusak\n")
+    write(tmp_path / "data" / "b.csv", CSV_TEXT)
+    write(tmp_path / "data" / "c.txt", "Judul\nIsi berita.\n")
+    write(tmp_path / "data" / "d.md", "bukan berita")
+    total = input_size([tmp_path / "data", tmp_path / "tidak-ada.jsonl"])
+    assert total == sum(
+        (tmp_path / "data" / n).stat().st_size for n in ("a.jsonl", "b.csv", "c.txt")
+    )
+    seen: list[int] = []
+    report = ingest(index, tmp_path / "data", progress_bytes=seen.append)
+    assert report.added == 6
+    assert len(seen) == 6
+    assert seen == sorted(seen)
+    assert seen[0] > 0
+    assert seen[-1] == total
+
+
+def test_ingest_says_when_it_waits_for_another_writer(
+    index: NewsIndex, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "a.jsonl", jsonl(BERAS))
+    told: list[IndexLockedError] = []
+    with (
+        NewsIndex.open(index.path) as other,
+        other.writer(),
+        pytest.raises(IndexLockedError) as caught,
+    ):
+        ingest(index, path, timeout=0.1, waiting=told.append)
+    (first,) = told
+    assert first.holder == os.getpid()
+    assert caught.value.waited >= 0.1
+    assert ingest(index, path, waiting=told.append).added == 1
+    assert len(told) == 1  # not told when the lock is free
