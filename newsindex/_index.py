@@ -30,6 +30,7 @@ from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     IndexClosedError,
     IndexExistsError,
+    IndexLockedError,
     IndexNotFoundError,
     NewsIndexError,
 )
@@ -263,8 +264,9 @@ class NewsIndex:
         with self.writer(timeout=timeout, jobs=jobs) as writer:
             writer.add_many(articles)
             summary = writer.commit()
-        if jobs > 1:
-            self.merge(timeout=timeout)
+        if jobs > 1:  # committed: a writer that came meanwhile postpones it
+            with contextlib.suppress(IndexLockedError):
+                self.merge(timeout=timeout)
         return summary
 
     def delete(self, article_id: str, *, timeout: float = 10.0) -> bool:

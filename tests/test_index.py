@@ -3,8 +3,8 @@
 Creating, opening and closing an index (including ``open_or_create`` and an
 analyzer that does not match), its stats, searches that see new commits and
 deletes without reopening, snapshots that are closed when replaced, threads that
-search while another commits, and the quickstart example. The writer is tested in
-``test_writing.py``, searching in ``test_searching.py`` and the order of hits in
+search while another commits. The writer is tested in ``test_writing.py``,
+searching in ``test_searching.py`` and the order of hits in
 ``test_ranking.py``.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import subprocess
-import sys
 import threading
 import warnings
 from pathlib import Path
@@ -268,22 +266,3 @@ def test_threads_search_while_another_commits(
         assert final == baseline
     finally:
         index.close()
-
-
-# -- the example -------------------------------------------------------------------
-
-
-def test_quickstart_example_runs() -> None:
-    script = Path(__file__).resolve().parents[1] / "examples" / "quickstart.py"
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=script.anchor,  # the script must not depend on the working directory
-    )
-    assert done.returncode == 0, done.stderr
-    assert "the best 3:" in done.stdout
-    assert "\n1. " in done.stdout
-    assert "after the update: 40 articles" in done.stdout
