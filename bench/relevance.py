@@ -10,7 +10,11 @@ split and on the test split, separately:
 * ``facqa``: a question finds its passage (``valid`` is the tuning split);
 * ``clickid-short``, ``indosum-short``: 2-4 word keyword queries made from
   headlines whose words the article writes in another form (see
-  :func:`bench.common.short_queries`).
+  :func:`bench.common.short_queries`);
+* ``clickid-titled``: the setting of use, every CLICK-ID article indexed
+  with its title, and 2-4 typed keywords from a title, a body, or both
+  (``keywords-title``, ``keywords-body``, ``keywords-mixed``; see
+  :mod:`bench.keywords`).
 
 Every engine of :mod:`bench.baselines` indexes the same articles and runs the
 same query texts, top 100; the test splits are for reporting only. Against
@@ -43,9 +47,12 @@ import numpy as np
 
 from bench.baselines import Searcher, analyzer, get_engine
 from bench.common import DEV_SPLIT, articles, data_dir, queries, short_queries
+from bench.keywords import make_sets
 from newsindex._evaluation import DEPTH, Evaluation, JudgedQuery
 
 TEST_SPLIT = {"clickid": "test", "indosum": "test", "facqa": "test"}
+#: Keyword queries per set and split in the titled setting.
+KEYWORDS = 1_000
 ENGINES = (
     "newsindex",
     "whoosh",
@@ -62,7 +69,7 @@ GROUPS = (
     ("newsindex",),
     ("tantivy", "tantivy-stemmed", "bm25s-stemmed"),
 )
-CORPORA = ("clickid", "indosum", "facqa")
+CORPORA = ("clickid", "indosum", "facqa", "clickid-titled")
 #: Engines too slow for every headline and slug query (plain Whoosh takes
 #: about 0.35 s per CLICK-ID headline at depth 100, its index holding every
 #: Indonesian function word): they run the first this many of each split.
@@ -78,6 +85,12 @@ def judged(records: list[dict[str, Any]]) -> list[JudgedQuery]:
 
 def query_sets(corpus: str, limit: int | None) -> dict[str, list[JudgedQuery]]:
     """The query sets of one corpus, keyed ``<set>/<split>``."""
+    if corpus == "clickid-titled":
+        return {
+            f"keywords-{name}/{split}": judged(qs)
+            for split in ("dev", "test")
+            for name, qs in make_sets(analyzer(), KEYWORDS, split).items()
+        }
     dev, test = DEV_SPLIT[corpus], TEST_SPLIT[corpus]
     sets = {
         f"{corpus}/{dev}": judged(queries(corpus, dev, limit)),
@@ -116,7 +129,10 @@ def evaluate(searcher: Searcher, qs: list[JudgedQuery]) -> Evaluation:
 
 def run_group(names: tuple[str, ...], corpus: str, limit: int | None) -> None:
     """Build and evaluate engines on one corpus; print JSON (in the subprocess)."""
-    docs = articles(corpus, titles=False)
+    if corpus == "clickid-titled":
+        docs = articles("clickid", titles=True)
+    else:
+        docs = articles(corpus, titles=False)
     sets = query_sets(corpus, limit)
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="nxbench-") as tmp:
@@ -129,7 +145,8 @@ def run_group(names: tuple[str, ...], corpus: str, limit: int | None) -> None:
             out[name] = {}
             for set_name, qs in sets.items():
                 cap = SLOW.get(name)
-                if cap and not set_name.startswith(("facqa", f"{corpus}-short")):
+                short = ("facqa", f"{corpus}-short", "keywords")
+                if cap and not set_name.startswith(short):
                     qs = qs[:cap]
                 result = evaluate(searcher, qs)
                 row = result.to_dict()
@@ -173,7 +190,7 @@ def compare(
             if names:
                 tasks.append((names, corpus))
     # Longest first: CLICK-ID's Whoosh indexes dominate.
-    order = {"clickid": 0, "indosum": 1, "facqa": 2}
+    order = {"clickid": 0, "clickid-titled": 1, "indosum": 2, "facqa": 3}
     tasks.sort(key=lambda t: (order.get(t[1], 3), t[0][0] != "whoosh"))
 
     def run(task: tuple[tuple[str, ...], str]) -> dict[str, Any]:

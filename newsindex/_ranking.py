@@ -13,11 +13,15 @@ whole posting lists. Three refinements follow the base score:
 * *proximity*: among the best :attr:`Ranking.rerank_depth` articles, each pair
   of query words that appear near each other adds to the score, weighted by
   the rarer word's idf;
-* *lead*: query words in the opening words of the body (a news article's
-  lead) add a small bonus in the same re-ranking step.
+* *lead*: for articles without a title, query words in the opening words of
+  the body (a news article's lead, which restates its headline) add a small
+  bonus in the same re-ranking step.
 
 The constants were tuned on the development splits of the query sets in
-``../shared/data`` (see ``bench/``); the test splits were used only to report.
+``../shared/data`` in two settings at once: body-only indexes with the
+public queries made from titles, and indexes with titles with 2-4 typed
+keywords (``bench/keywords.py``); see ``bench/ablation.py``. The test splits
+were used only to report.
 """
 
 from __future__ import annotations
@@ -51,7 +55,12 @@ class Ranking:
             and hurts long ones.
         proximity: weight of the proximity bonus (0 disables it).
         window: how many positions apart two words still count as near.
-        lead: weight of the lead bonus (0 disables it).
+        lead: weight of the lead bonus (0 disables it), given to articles
+            without a title: a news lead restates the headline, so it stands
+            in for one; where the title is indexed it adds nothing but noise
+            (measured on keyword queries over titled articles).
+        lead_with_title: give the lead bonus to titled articles too (the
+            behaviour before 0.2; kept for comparison).
         lead_length: words of the body that count as its lead.
         rerank_depth: how many top articles the bonuses are computed for.
     """
@@ -59,12 +68,13 @@ class Ranking:
     k1: float = 1.2
     b_body: float = 0.9
     b_title: float = 0.5
-    title_weight: float = 2.0
+    title_weight: float = 8.0
     coordination: float = 2.0
     coordination_max_clauses: int = 4
     proximity: float = 0.5
     window: int = 8
     lead: float = 3.0
+    lead_with_title: bool = False
     lead_length: int = 50
     rerank_depth: int = 100
 
@@ -290,10 +300,15 @@ def _bonuses(
             if len(doc_of):
                 body[term] = (np.searchsorted(cand, doc_of), pos)
         if ranking.lead:
+            # The lead stands in for a headline the index lacks (see Ranking).
+            untitled = snapshot.segments[si].lengths["title"][cand] == 0
+            if ranking.lead_with_title:
+                untitled[:] = True
             for term, (row_of, pos) in body.items():
                 early = pos < ranking.lead_length
                 counts = np.bincount(row_of[early], minlength=len(cand))
-                out[rows] += ranking.lead * idf[term] * counts / (counts + 1.0)
+                bonus = ranking.lead * idf[term] * counts / (counts + 1.0)
+                out[rows] += np.where(untitled, bonus, 0.0)
         if ranking.proximity:
             present = list(body)
             for i, a in enumerate(present):
