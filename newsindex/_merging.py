@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
@@ -34,6 +34,7 @@ import numpy as np
 
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import MERGE_LOCK_NAME, IndexDirectory, TableOfContents
+from newsindex._features import FEATURES
 from newsindex._segment_files import SegmentWriter
 from newsindex._segment_reader import SegmentData
 from newsindex.errors import IndexLockedError
@@ -141,7 +142,12 @@ def merge_segments(
     def postings(writer: ArrayFieldWriter, name: str) -> None:
         _merge_field(writer, name, sources, maps, lengths.get(name))
 
-    return files.finish(lengths, published, postings)
+    def features(path_of: Callable[[str], str]) -> None:
+        for feature in FEATURES:
+            readers = [source.feature(feature) for source in sources]
+            feature.merge(list(zip(readers, maps, strict=True)), path_of(feature.ext))
+
+    return files.finish(lengths, published, postings, features)
 
 
 def _merge_field(

@@ -9,6 +9,7 @@ and an array append. The files are written by ``_segment_files.py``.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -27,6 +28,7 @@ from newsindex._codec import (
     record_header,
 )
 from newsindex._directory import IndexDirectory
+from newsindex._features import FEATURES
 from newsindex._segment_files import SegmentWriter, stored_blob
 from newsindex.schema import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
 
@@ -41,6 +43,7 @@ class PreparedArticle:
     facets: tuple[str, str]  # source and category keys
     published: int
     blob: bytes
+    features: tuple[Any, ...]  # what each segment feature keeps of it
 
 
 class _Vocabulary(dict[str, int]):
@@ -76,6 +79,7 @@ class SegmentBuilder:
     ) -> None:
         self._analyzer = analyzer
         self._files = SegmentWriter(directory, codec)
+        self._features = [feature(analyzer) for feature in FEATURES]
         self._vocab = _Vocabulary()
         self._tokens = {name: array("I") for name in TEXT_FIELDS}
         self._starts = {name: array("I") for name in TEXT_FIELDS}
@@ -122,6 +126,7 @@ class SegmentBuilder:
             facets,
             NO_DATE if ts is None else int(ts),
             stored_blob(article),
+            tuple(feature.prepare(article) for feature in self._features),
         )
 
     def append(self, prepared: PreparedArticle) -> int:
@@ -138,6 +143,8 @@ class SegmentBuilder:
             if key:
                 self._keywords[name].append((key, docnum))
         self._published.append(prepared.published)
+        for feature, kept in zip(self._features, prepared.features, strict=True):
+            feature.append(kept, docnum)
         return docnum
 
     def add(self, article: Article) -> int:
@@ -165,8 +172,12 @@ class SegmentBuilder:
             else:
                 _write_keyword_field(writer, self._keywords[name])
 
+        def features(path_of: Callable[[str], str]) -> None:
+            for feature in self._features:
+                feature.write(path_of(feature.ext), self.doc_count)
+
         published = np.frombuffer(self._published, dtype=np.int64)
-        return self._files.finish(lengths, published, postings)
+        return self._files.finish(lengths, published, postings, features)
 
     def abandon(self) -> None:
         """Close open files; the lock holder deletes the segment's files."""

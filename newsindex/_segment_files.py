@@ -33,6 +33,7 @@ import numpy as np
 from newsindex._article import Article
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import INDEX_NAME, IndexDirectory
+from newsindex._features import FEATURES
 from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 NUMBERS_EXT: Final = ".nxd"
@@ -54,6 +55,13 @@ _LITTLE: Final = bool(np.little_endian)
 
 #: Writes one field's posting lists: ``(field writer, field name)``.
 FieldPostings = Callable[[ArrayFieldWriter, str], None]
+#: Writes the segment features' files, given where each extension goes.
+FeatureFiles = Callable[[Callable[[str], str]], None]
+
+
+def segment_exts() -> tuple[str, ...]:
+    """The extensions of the files a new segment has and checksums."""
+    return (*SEGMENT_FILES, *(feature.ext for feature in FEATURES))
 
 
 def stored_blob(article: Article) -> bytes:
@@ -116,6 +124,7 @@ class SegmentWriter:
         lengths: Mapping[str, np.ndarray],
         published: np.ndarray,
         postings: FieldPostings,
+        features: FeatureFiles,
     ) -> Any:
         """Write the rest of the segment and return its Whoosh segment object.
 
@@ -124,9 +133,10 @@ class SegmentWriter:
             published: each document's date key (see ``_article.py``).
             postings: writes a field's posting lists, called once per field
                 in name order (the order of Whoosh's term dictionary).
+            features: writes the segment features' files (``_features.py``).
         """
         try:
-            return self._finish(lengths, published, postings)
+            return self._finish(lengths, published, postings, features)
         finally:
             self.abandon()
 
@@ -135,6 +145,7 @@ class SegmentWriter:
         lengths: Mapping[str, np.ndarray],
         published: np.ndarray,
         postings: FieldPostings,
+        features: FeatureFiles,
     ) -> Any:
         n = self.doc_count
         self._stored.write(_little(self._offsets))
@@ -153,6 +164,7 @@ class SegmentWriter:
                 writer.finish_field()
         finally:
             writer.close()
+        features(lambda ext: self._directory.segment_path(self.segment, ext))
         segment = self.segment
         segment.set_doc_count(n)
         segment._fieldlengths = {
@@ -160,7 +172,9 @@ class SegmentWriter:
             for name in TEXT_FIELDS
         }
         # Recorded in the table of contents; ``check`` compares them.
-        segment.newsindex_checksums = checksums(self._directory, segment)
+        segment.newsindex_checksums = checksums(
+            self._directory, segment, segment_exts()
+        )
         return segment
 
     def abandon(self) -> None:

@@ -21,6 +21,7 @@ from whoosh.filedb.structfile import StructFile
 from newsindex._article import Article, article_from_stored
 from newsindex._codec import NewsCodec, Postings, decode_postings
 from newsindex._directory import IndexDirectory, restricted_loads
+from newsindex._features import FEATURES, SegmentFeature
 from newsindex._segment_files import (
     NUMBERS_EXT,
     STORED_EXT,
@@ -67,6 +68,19 @@ def _reason(exc: BaseException) -> str:
     )
 
 
+def _read_features(
+    directory: IndexDirectory, segment: Any
+) -> dict[type[SegmentFeature], Any]:
+    """The readers of the segment's feature files, read now: a merge may
+    delete the files while the segment still serves searches."""
+    found = {}
+    for feature in FEATURES:
+        path = directory.segment_path(segment, feature.ext)
+        if os.path.exists(path):
+            found[feature] = feature.read(path, segment.doc_count_all())
+    return found
+
+
 class SegmentData:
     """Read access to one segment: postings, numbers, stored articles.
 
@@ -97,6 +111,7 @@ class SegmentData:
             #: deleted by a merge while this reader still serves searches).
             self.size_bytes = len(numbers) + sum(len(m) for m in self._maps)
             self._offsets = read_stored_offsets(self._stored_map)
+            self._features = _read_features(directory, segment)
             self.doc_count_all: int = segment.doc_count_all()
             if len(self.published) != self.doc_count_all:
                 raise ValueError(
@@ -111,6 +126,11 @@ class SegmentData:
         if deleted:
             self.live[np.asarray(deleted, dtype=np.int64)] = False
         self.doc_count = int(self.live.sum())
+
+    def feature(self, feature: type[SegmentFeature]) -> Any:
+        """The segment's reader of a segment feature, or ``None`` when the
+        segment was written without it."""
+        return self._features.get(feature)
 
     def _map(self, directory: IndexDirectory, ext: str) -> mmap.mmap:
         # Memory maps need no explicit close to avoid leaking: a snapshot

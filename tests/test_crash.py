@@ -36,6 +36,7 @@ from whoosh.index import TOC
 
 from newsindex import Analyzer, Article, NewsIndex
 from newsindex._directory import INDEX_NAME, MANIFEST_NAME, MERGE_LOCK_NAME
+from newsindex._segment_files import segment_exts
 from newsindex.cli import main
 from newsindex.schema import build_schema
 
@@ -44,8 +45,8 @@ CHILD = HELPERS / "child.py"
 SEED = int(os.environ.get("NEWSINDEX_CRASH_SEED", "20261128"))
 TRIALS = 10
 #: The files of one segment (Whoosh's term table, newsindex's postings,
-#: stored articles and per-document numbers).
-SEGMENT_FILES = (".trm", ".pst", ".nxs", ".nxd")
+#: stored articles and per-document numbers, and the segment features').
+SEGMENT_FILES = segment_exts()
 #: Commit whose batch brings the eighth small segment, so it merges them
 #: all: the longest commit of the run.
 MERGING_COMMIT = 7
