@@ -19,7 +19,7 @@ from newsindex._inputs import IngestReport, Problem, ingest, iter_records
 from newsindex._merging import MergeSummary
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
-from newsindex._results import Hit, SearchResults
+from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
 from newsindex._version import __version__
 from newsindex._writing import IndexWriter, WriteSummary
@@ -49,6 +49,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptIndexError",
     "Evaluation",
+    "FacetCount",
     "Hit",
     "IndexClosedError",
     "IndexExistsError",

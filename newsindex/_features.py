@@ -6,8 +6,8 @@ article (syndicated copies, related articles). Each is a *segment feature*:
 a class that analyses an article when it is added, writes one file of the
 segment (its own extension) when the segment is finished, merges the files
 of several segments when they are merged, and reads one back for searching.
-The segment layer calls every class in :data:`FEATURES` at those four points
-and knows nothing more about them.
+The segment layer calls every class listed in ``_registry.py`` at those four
+points and knows nothing more about them.
 
 A segment written before a feature existed has no file for it:
 :meth:`SegmentFeature.read` is not called and the feature's reader is
@@ -67,7 +67,3 @@ class SegmentFeature(Protocol):
             ValueError, OSError: the file is damaged or missing.
         """
         ...
-
-
-#: The features every new segment carries, in the order they are applied.
-FEATURES: list[type[SegmentFeature]] = []

@@ -20,7 +20,15 @@ from newsindex._checking import CheckReport, check_index
 from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
 from newsindex._manifest import Manifest
 from newsindex._merging import MergeSummary, merge_committed
-from newsindex._options import DateBound, Names, SearchOptions, Sort
+from newsindex._options import (
+    DEFAULT_TYPOS,
+    DateBound,
+    FacetName,
+    Names,
+    SearchOptions,
+    Sort,
+    Typos,
+)
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
 from newsindex._results import SearchResults
@@ -329,6 +337,10 @@ class NewsIndex:
         categories: Names = None,
         sort: Sort = "relevance",
         snippets: bool = True,
+        facets: Iterable[FacetName] = (),
+        typos: Typos = DEFAULT_TYPOS,
+        collapse: bool = False,
+        recency: float | None = None,
     ) -> SearchResults:
         """Search the latest commit.
 
@@ -348,6 +360,15 @@ class NewsIndex:
                 articles that match the most query words).
             snippets: highlight query words (set ``False`` for a plain
                 lead snippet, slightly faster).
+            facets: count the matching articles by ``"source"``,
+                ``"category"`` and/or ``"month"`` (``results.facets``).
+            typos: ``"auto"`` lets a query word that matches nothing (or
+                almost nothing) match close words too, ranked below exact
+                matches; ``"off"`` does not.
+            collapse: keep one hit of each group of near-copies (syndicated
+                stories), listing the others in ``hit.duplicates``.
+            recency: a half-life in days: the score is multiplied by 0.5 for
+                each half-life an article is older than the newest match.
 
         Returns:
             a :class:`SearchResults`; an unsearchable query gives empty
@@ -367,6 +388,10 @@ class NewsIndex:
             categories=categories,
             sort=sort,
             snippets=snippets,
+            facets=facets,
+            typos=typos,
+            collapse=collapse,
+            recency=recency,
         )
         return search(
             snapshot, self._analyzer, self._ranking, self._limits, query, options

@@ -34,7 +34,7 @@ import numpy as np
 
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import MERGE_LOCK_NAME, IndexDirectory, TableOfContents
-from newsindex._features import FEATURES
+from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter
 from newsindex._segment_reader import SegmentData
 from newsindex.errors import IndexLockedError

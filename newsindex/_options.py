@@ -27,6 +27,14 @@ SORTS: tuple[Sort, ...] = get_args(Sort)
 DateBound: TypeAlias = dt.date | dt.datetime | str | None
 #: Names of publishers or sections: one, or several.
 Names: TypeAlias = str | Iterable[str] | None
+#: What results can be counted by (``month`` as ``YYYY-MM``).
+FacetName: TypeAlias = Literal["source", "category", "month"]
+FACET_NAMES: tuple[FacetName, ...] = get_args(FacetName)
+#: Whether a query word that matches nothing also matches close words.
+Typos: TypeAlias = Literal["auto", "off"]
+TYPOS: tuple[Typos, ...] = get_args(Typos)
+#: The default of ``typos`` (chosen by measurement; see the README).
+DEFAULT_TYPOS: Typos = "off"
 
 #: Hits per page when no limit is given.
 DEFAULT_LIMIT = 10
@@ -86,6 +94,36 @@ def _categories(values: Names) -> tuple[str, ...] | None:
     return _keys(values, "categories")
 
 
+def _facet_names(names: str | Iterable[str]) -> tuple[FacetName, ...]:
+    if isinstance(names, str):
+        names = [names]
+    found: list[FacetName] = []
+    for name in names:
+        if name not in FACET_NAMES:
+            raise QueryError(f"facets are {', '.join(FACET_NAMES)}, not {name!r}")
+        if name not in found:
+            found.append(name)
+    return tuple(found)
+
+
+def _check_typos(_instance: object, _attribute: object, value: object) -> None:
+    if value not in TYPOS:
+        raise QueryError(f"typos must be one of {', '.join(TYPOS)}, not {value!r}")
+
+
+def _check_recency(_instance: object, _attribute: object, value: float | None) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise QueryError(
+            f"recency is a half-life in days (a positive number), not {value!r}"
+        )
+
+
 def _whole(value: object, name: str, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         kind = "positive" if minimum == 1 else "non-negative"
@@ -125,10 +163,16 @@ class SearchOptions:
     page: int | None = None
     since: float | None = attrs.field(default=None, converter=_since)
     until: float | None = attrs.field(default=None, converter=_until)
-    sources: frozenset[str] | None = attrs.field(default=None, converter=_sources)
-    categories: frozenset[str] | None = attrs.field(default=None, converter=_categories)
+    sources: tuple[str, ...] | None = attrs.field(default=None, converter=_sources)
+    categories: tuple[str, ...] | None = attrs.field(
+        default=None, converter=_categories
+    )
     sort: Sort = attrs.field(default="relevance", validator=_check_sort)
     snippets: bool = True
+    facets: tuple[FacetName, ...] = attrs.field(default=(), converter=_facet_names)
+    typos: Typos = attrs.field(default=DEFAULT_TYPOS, validator=_check_typos)
+    collapse: bool = False
+    recency: float | None = attrs.field(default=None, validator=_check_recency)
 
     def __attrs_post_init__(self) -> None:
         _whole(self.offset, "offset", 0)

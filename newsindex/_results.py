@@ -14,6 +14,24 @@ from newsindex._options import Sort
 
 
 @attrs.frozen
+class FacetCount:
+    """How many of the matching articles have one value of a facet.
+
+    Attributes:
+        value: the source or category as written in the articles, or the
+            month as ``YYYY-MM``.
+        count: articles that match the query and filters with that value.
+    """
+
+    value: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form."""
+        return {"value": self.value, "count": self.count}
+
+
+@attrs.frozen
 class Hit:
     """One article in a page of results.
 
@@ -24,6 +42,8 @@ class Hit:
         article: the stored article.
         snippet: the passage of the body that best matches the query.
         title_snippet: the title, with the query's words highlighted.
+        duplicates: with ``collapse``, the ids of the near-copies of this
+            article (syndicated copies) that the results leave out.
     """
 
     rank: int
@@ -31,6 +51,7 @@ class Hit:
     article: Article
     snippet: Snippet
     title_snippet: Snippet
+    duplicates: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -81,6 +102,7 @@ class Hit:
             "source": self.source,
             "category": self.category,
             "url": self.url,
+            "duplicates": list(self.duplicates),
         }
 
 
@@ -99,7 +121,12 @@ class SearchResults:
         limit: the page size asked for.
         sort: ``"relevance"`` or ``"newest"``.
         notes: what the search ignored, cut or could not do, in words
-            (for example, why a query matches nothing).
+            (for example, why a query matches nothing, or which of its words
+            matched nothing).
+        facets: for each facet asked for, the matching articles counted by
+            value, most first (see :class:`FacetCount`).
+        suggestion: a corrected query when a word of this one is unknown to
+            the index or far rarer than a close word, else ``None``.
     """
 
     query: str
@@ -110,6 +137,8 @@ class SearchResults:
     limit: int = 10
     sort: Sort = "relevance"
     notes: tuple[str, ...] = ()
+    facets: Mapping[str, tuple[FacetCount, ...]] = attrs.field(factory=dict, hash=False)
+    suggestion: str | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -131,5 +160,10 @@ class SearchResults:
             "offset": self.offset,
             "sort": self.sort,
             "notes": list(self.notes),
+            "suggestion": self.suggestion,
+            "facets": {
+                name: [count.to_dict() for count in counts]
+                for name, counts in self.facets.items()
+            },
             "hits": [hit.to_dict() for hit in self.hits],
         }

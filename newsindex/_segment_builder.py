@@ -28,7 +28,7 @@ from newsindex._codec import (
     record_header,
 )
 from newsindex._directory import IndexDirectory
-from newsindex._features import FEATURES
+from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter, stored_blob
 from newsindex.schema import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
 

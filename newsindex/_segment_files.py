@@ -33,7 +33,7 @@ import numpy as np
 from newsindex._article import Article
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import INDEX_NAME, IndexDirectory
-from newsindex._features import FEATURES
+from newsindex._registry import FEATURES
 from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 NUMBERS_EXT: Final = ".nxd"

@@ -21,7 +21,8 @@ from whoosh.filedb.structfile import StructFile
 from newsindex._article import Article, article_from_stored
 from newsindex._codec import NewsCodec, Postings, decode_postings
 from newsindex._directory import IndexDirectory, restricted_loads
-from newsindex._features import FEATURES, SegmentFeature
+from newsindex._features import SegmentFeature
+from newsindex._registry import FEATURES
 from newsindex._segment_files import (
     NUMBERS_EXT,
     STORED_EXT,

@@ -42,6 +42,16 @@ def _expected() -> dict[str, Any]:
     return expected
 
 
+def _as_recorded(value: Any, recorded: Any) -> Any:
+    """``value`` with only the keys the recording has (later releases add
+    keys to the JSON; the recorded ones must not change)."""
+    if isinstance(recorded, dict):
+        return {k: _as_recorded(value[k], r) for k, r in recorded.items()}
+    if isinstance(recorded, list) and len(recorded) == len(value):
+        return [_as_recorded(v, r) for v, r in zip(value, recorded, strict=True)]
+    return value
+
+
 def test_the_legacy_index_checks_clean(legacy: Path) -> None:
     with NewsIndex.open(legacy) as index:
         report = index.check()
@@ -55,8 +65,7 @@ def test_the_legacy_index_searches_as_it_did(legacy: Path) -> None:
         assert index.count() == expected["count"]
         for recorded in expected["searches"]:
             results = index.search(**recorded["arguments"]).to_dict()
-            results.pop("took_ms")
-            assert results == recorded["results"]
+            assert _as_recorded(results, recorded["results"]) == recorded["results"]
 
 
 def test_the_legacy_index_takes_writes(legacy: Path) -> None:

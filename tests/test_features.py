@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from newsindex import Analyzer, Article, NewsIndex
-from newsindex._features import FEATURES
 from newsindex._index import NewsIndex as Facade
+from newsindex._registry import FEATURES
 
 
 class TitleLengths:

@@ -32,6 +32,7 @@ PUBLIC = [
     "ConfigurationError",
     "CorruptIndexError",
     "Evaluation",
+    "FacetCount",
     "Hit",
     "IndexClosedError",
     "IndexExistsError",
