@@ -14,12 +14,13 @@ from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
 from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_queries
 from newsindex._highlighting import Snippet
-from newsindex._index import IndexStats, NewsIndex, swap_index
+from newsindex._index import NewsIndex, swap_index
 from newsindex._inputs import IngestReport, Problem, ingest, iter_records
 from newsindex._merging import MergeSummary
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
 from newsindex._results import FacetCount, Hit, SearchResults
+from newsindex._stats import IndexStats
 from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
 from newsindex._version import __version__
 from newsindex._writing import IndexWriter, WriteSummary

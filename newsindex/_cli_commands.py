@@ -102,6 +102,8 @@ def _run_search(args: argparse.Namespace) -> int:
             sources=args.source,
             categories=args.category,
             sort=args.sort,
+            facets=args.facets,
+            recency=args.recent,
         )
     if args.json:
         print_json(results.to_dict())

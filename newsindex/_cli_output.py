@@ -219,6 +219,10 @@ def print_results(results: SearchResults) -> None:
     print(f"{style.dim}{len(results)} of {results.total} results ({took}){style.reset}")
     for note in results.notes:
         print(f"{style.dim}note: {_clean(note)}{style.reset}")
+    for name, counts in results.facets.items():
+        shown = ", ".join(f"{_clean(c.value)} {c.count:,}" for c in counts[:10])
+        more = f", ... ({len(counts) - 10} more)" if len(counts) > 10 else ""
+        print(f"{name}: {shown or 'none'}{more}")
 
 
 def _format_hit(hit: Hit, style: _Style) -> str:

@@ -288,6 +288,41 @@ def _add_search_command(commands: _Commands, common: argparse.ArgumentParser) ->
         default="relevance",
         help="order of results (default: relevance)",
     )
+    sub.add_argument(
+        "--facets",
+        type=_facet_list,
+        default=(),
+        metavar="NAMES",
+        help="count the matching articles by source, category and/or month "
+        "(comma-separated, e.g. source,month)",
+    )
+    sub.add_argument(
+        "--recent",
+        type=_days,
+        metavar="DAYS",
+        help="favour newer articles: the score halves for every DAYS an "
+        "article is older than the newest match",
+    )
+
+
+def _facet_list(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    for name in names:
+        if name not in ("source", "category", "month"):
+            raise argparse.ArgumentTypeError(
+                f"facets are source, category and month, not {name!r}"
+            )
+    return names
+
+
+def _days(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
 
 
 def _add_filter_options(sub: argparse.ArgumentParser) -> None:

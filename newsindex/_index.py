@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
@@ -34,6 +31,7 @@ from newsindex._ranking import Ranking
 from newsindex._results import SearchResults
 from newsindex._searching import search
 from newsindex._snapshot import Snapshot, load_snapshot
+from newsindex._stats import IndexStats, index_stats
 from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     IndexClosedError,
@@ -42,43 +40,7 @@ from newsindex.errors import (
     IndexNotFoundError,
     NewsIndexError,
 )
-from newsindex.schema import NO_DATE, build_schema
-
-
-@attrs.frozen
-class IndexStats:
-    """A summary of an index (see :meth:`NewsIndex.stats`).
-
-    Attributes:
-        path: the index directory.
-        articles: live articles.
-        deleted: deleted articles still occupying space until a merge.
-        segments: number of segments.
-        terms: distinct terms in title and body (summed over segments, so a
-            term in two segments counts twice).
-        size_bytes: bytes on disk.
-        earliest: earliest publication date, or ``None``.
-        latest: latest publication date, or ``None``.
-        sources: articles per source, most first.
-        analyzer: the analyzer's fingerprint.
-    """
-
-    path: str
-    articles: int
-    deleted: int
-    segments: int
-    terms: int
-    size_bytes: int
-    earliest: str | None
-    latest: str | None
-    sources: tuple[tuple[str, int], ...]
-    analyzer: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible form."""
-        out = attrs.asdict(self)
-        out["sources"] = dict(self.sources)
-        return out
+from newsindex.schema import build_schema
 
 
 class NewsIndex:
@@ -324,6 +286,8 @@ class NewsIndex:
     def __contains__(self, article_id: object) -> bool:
         return isinstance(article_id, str) and self.get(article_id) is not None
 
+    # Long: the signature and docstring list every search option; the body
+    # is one call.
     def search(
         self,
         query: str,
@@ -403,37 +367,12 @@ class NewsIndex:
         return check_index(self._path)
 
     def stats(self) -> IndexStats:
-        """Counts, size on disk, date range and sources of the index."""
+        """Counts, size on disk, date range, sources and categories of the
+        index (see :class:`IndexStats`)."""
         snapshot = self._current()
-        deleted = sum(s.doc_count_all - s.doc_count for s in snapshot.segments)
-        terms = sum(
-            s.term_count(f) for s in snapshot.segments for f in ("title", "body")
-        )
         # From the files as opened: a commit may delete them meanwhile.
         size = snapshot.size_bytes + self._manifest_size()
-        earliest = latest = None
-        for segment in snapshot.segments:
-            dates = segment.published[segment.live & (segment.published != NO_DATE)]
-            if len(dates):
-                lo, hi = int(dates.min()), int(dates.max())
-                earliest = lo if earliest is None else min(earliest, lo)
-                latest = hi if latest is None else max(latest, hi)
-        counts: dict[str, int] = {}
-        for segment in snapshot.segments:
-            for key, live in segment.facet_counts("source").items():
-                counts[key] = counts.get(key, 0) + live
-        return IndexStats(
-            path=str(self._path),
-            articles=snapshot.doc_count,
-            deleted=deleted,
-            segments=len(snapshot.segments),
-            terms=terms,
-            size_bytes=size,
-            earliest=_iso(earliest),
-            latest=_iso(latest),
-            sources=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-            analyzer=self._analyzer.fingerprint(),
-        )
+        return index_stats(snapshot, str(self._path), size, self._analyzer)
 
     def _manifest_size(self) -> int:
         try:
@@ -472,15 +411,6 @@ class NewsIndex:
 
     def __repr__(self) -> str:
         return f"NewsIndex({str(self._path)!r})"
-
-
-def _iso(timestamp: int | None) -> str | None:
-    if timestamp is None:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date().isoformat()
-    except (OverflowError, OSError, ValueError):  # a damaged date column
-        return "invalid"
 
 
 def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:

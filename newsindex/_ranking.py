@@ -222,6 +222,7 @@ class Candidates:
     docnum: np.ndarray
     score: np.ndarray
     matched: np.ndarray  # clauses matched
+    decay: np.ndarray | None = None  # recency factors, already in ``score``
 
 
 def candidates(
@@ -338,6 +339,31 @@ def _near_counts(
 # -- ordering ------------------------------------------------------------------
 
 
+def with_recency(
+    snapshot: Snapshot, cands: Candidates, half_life_days: float
+) -> Candidates:
+    """``cands`` with each score multiplied by 0.5 per half-life that the
+    article is older than the newest candidate (undated ones count as old as
+    the oldest), so that among equally good matches the newer comes first.
+
+    Relative to the newest match, not to today: an archive's scores keep
+    their scale, and the order is the same as from any other reference.
+    """
+    if not len(cands.docnum):
+        return cands
+    dates = np.empty(len(cands.docnum), dtype=np.int64)
+    for si, segment in enumerate(snapshot.segments):
+        rows = cands.segment == si
+        dates[rows] = segment.published[cands.docnum[rows]]
+    dated = dates != NO_DATE
+    if not dated.any():
+        return cands
+    newest, oldest = dates[dated].max(), dates[dated].min()
+    age_days = (newest - np.where(dated, dates, oldest)) / 86_400.0
+    decay = np.exp2(-age_days / half_life_days)
+    return attrs.evolve(cands, score=cands.score * decay, decay=decay)
+
+
 def relevance_order(
     snapshot: Snapshot,
     parsed: ParsedQuery,
@@ -356,6 +382,8 @@ def relevance_order(
         return np.empty(0, dtype=np.int64), scores
     top = _top(scores, min(len(scores), scorer.ranking.rerank_depth))
     bonus = _bonuses(snapshot, parsed, scorer, cands.segment[top], cands.docnum[top])
+    if cands.decay is not None:  # the bonuses age like the score
+        bonus *= cands.decay[top]
     if bonus.any():
         scores = scores.copy()
         scores[top] += bonus

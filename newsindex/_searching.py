@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from newsindex._analysis import Analyzer
+from newsindex._facets import count_facets
 from newsindex._gathering import Gathered
 from newsindex._highlighting import (
     MatchStarts,
@@ -23,16 +26,18 @@ from newsindex._highlighting import (
     snippet_from_matches,
     spans_at,
 )
-from newsindex._options import SearchOptions
-from newsindex._query import QueryLimits, parse_query
+from newsindex._options import SearchOptions, Sort
+from newsindex._query import ParsedQuery, QueryLimits, parse_query
 from newsindex._ranking import (
+    Candidates,
     Ranking,
     Scorer,
     candidates,
     newest_order,
     relevance_order,
+    with_recency,
 )
-from newsindex._results import Hit, SearchResults
+from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._snapshot import Snapshot
 from newsindex.errors import QueryError
 
@@ -55,10 +60,20 @@ def search(
         raise QueryError(f"query must be a string, not {type(query).__name__}")
     limit, offset = options.window(limits)
 
+    facets: dict[str, tuple[FacetCount, ...]] = dict.fromkeys(options.facets, ())
+
     def results(total: int, hits: tuple[Hit, ...], notes: list[str]) -> SearchResults:
         took = time.perf_counter() - started
         return SearchResults(
-            query, total, hits, took, offset, limit, options.sort, tuple(notes)
+            query,
+            total,
+            hits,
+            took,
+            offset,
+            limit,
+            options.sort,
+            tuple(notes),
+            facets=facets,
         )
 
     filters, notes = options.filters(limits)
@@ -71,17 +86,13 @@ def search(
     gathered = Gathered(snapshot, parsed)
     scorer = Scorer(snapshot, gathered, ranking)
     cands = candidates(snapshot, parsed, scorer, filters)
-    total = len(cands.docnum)
-    if options.sort == "newest":
-        order = newest_order(snapshot, cands)
-        total = len(order)
-        picked = order[offset : offset + limit]
-        scores = cands.score
-    else:
-        picked, scores = relevance_order(
-            snapshot, parsed, scorer, cands, offset + limit
-        )
-        picked = picked[offset:]
+    if options.recency is not None:
+        cands = with_recency(snapshot, cands, options.recency)
+    if options.facets:
+        facets = count_facets(snapshot, cands.segment, cands.docnum, options.facets)
+    total, picked, scores = _page(
+        snapshot, parsed, scorer, cands, options.sort, offset, limit
+    )
     rows = picked.tolist()
     docs = [(int(cands.segment[row]), int(cands.docnum[row])) for row in rows]
     matches = query_matches(gathered, parsed.terms, docs) if options.snippets else {}
@@ -89,6 +100,24 @@ def search(
     if total == 0:
         notes.append("no article matches the query and filters")
     return results(total, hits, notes)
+
+
+def _page(
+    snapshot: Snapshot,
+    parsed: ParsedQuery,
+    scorer: Scorer,
+    cands: Candidates,
+    sort: Sort,
+    offset: int,
+    limit: int,
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many results the order counts, the page's candidates (indexes into
+    ``cands``), and every candidate's final score."""
+    if sort == "newest":
+        order = newest_order(snapshot, cands)
+        return len(order), order[offset : offset + limit], cands.score
+    picked, scores = relevance_order(snapshot, parsed, scorer, cands, offset + limit)
+    return len(cands.docnum), picked[offset:], scores
 
 
 def _hits(

@@ -180,9 +180,9 @@ def test_a_reader_searches_filters_sorts_and_pages(
 
     # A source filter, then newest first: the page's script submits each
     # change; without it the Search button would.
-    # (The list names sources as the index keeps them, in lower case.)
-    Select(browser.find_element(By.NAME, "source")).select_by_value("warta harian")
-    _wait(browser).until(ec.url_contains("source=warta+harian"))
+    # (The list names sources as the articles write them.)
+    Select(browser.find_element(By.NAME, "source")).select_by_value("Warta Harian")
+    _wait(browser).until(ec.url_contains("source=Warta+Harian"))
     assert set(_texts(browser, "article .source")) == {"Warta Harian"}
     Select(browser.find_element(By.NAME, "sort")).select_by_value("newest")
     _wait(browser).until(ec.url_contains("sort=newest"))

@@ -161,7 +161,7 @@ def test_search_page_filters_and_sorts(
     assert set(re.findall(r'<span class="source">([^<]+)</span>', page)) == {
         "Warta Harian"
     }
-    assert '<option value="warta harian" selected>' in page
+    assert '<option value="Warta Harian" selected>' in page
     assert '<option value="newest" selected>' in page
     assert "(source Warta Harian), newest first" in page
 
