@@ -33,8 +33,10 @@ FACET_NAMES: tuple[FacetName, ...] = get_args(FacetName)
 #: Whether a query word that matches nothing also matches close words.
 Typos: TypeAlias = Literal["auto", "off"]
 TYPOS: tuple[Typos, ...] = get_args(Typos)
-#: The default of ``typos`` (chosen by measurement; see the README).
-DEFAULT_TYPOS: Typos = "off"
+#: The default of ``typos`` (chosen by measurement; see the README): a word
+#: is widened only when it matches nothing, so no clean development query set
+#: lost MRR@10, and queries with a typo gained 0.20-0.30.
+DEFAULT_TYPOS: Typos = "auto"
 
 #: Hits per page when no limit is given.
 DEFAULT_LIMIT = 10

@@ -112,12 +112,17 @@ class ParsedQuery:
         positive: clauses that select and rank articles.
         negative: clauses that exclude articles.
         notes: what was ignored or cut, in words, for the user.
+        weights: factors on the idf of alternatives the user did not type
+            (other forms of a word, close words), so the typed form ranks first.
     """
 
     text: str
     positive: tuple[Clause, ...]
     negative: tuple[Clause, ...]
     notes: tuple[str, ...] = ()
+    weights: dict[str | tuple[str, ...], float] = attrs.field(
+        factory=dict, eq=False, hash=False
+    )
 
     @property
     def terms(self) -> frozenset[str]:

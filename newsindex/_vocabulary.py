@@ -1,0 +1,220 @@
+"""The written forms of words and how many articles use each, a segment feature.
+
+Did-you-mean, typo tolerance and autocomplete work on words as people write
+them (``kenaikan``), not on index terms (``naik``). Each segment keeps, for
+every word its articles use that the analyzer indexes (letters only, lower
+case after Unicode NFKC as the analyzer normalises, at most
+:data:`MAX_WORD_BYTES` bytes of UTF-8), the number of its articles that use
+it and the word's term. The file, ``.nxw``, is three little-endian arrays::
+
+    magic "NXw1" | n (u32) | word width (u16) | term width (u16)
+    | words: n byte strings of the word width, sorted, NUL-padded
+    | terms: n byte strings of the term width (each word's term)
+    | counts: u32[n] (articles of the segment using the word)
+
+It is read back as memory-mapped numpy arrays (nothing is decoded when a
+segment is opened), and merged by summing counts. Counts include articles
+deleted after their segment was written: a segment's counts are fixed when it
+is written (per-article word lists would double the index's size), so they
+only ever overstate, and searches check a word's term before relying on it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import struct
+import unicodedata
+from collections import Counter
+from typing import Any, ClassVar, Final
+
+import attrs
+import numpy as np
+
+from newsindex._analysis import Analyzer
+from newsindex._article import Article
+
+#: Longer words (in UTF-8 bytes) are left out: they are never real words
+#: that anyone types (``wonderfulnoonskyofjakarta``), and they would widen
+#: every fixed-width array.
+MAX_WORD_BYTES: Final = 24
+#: Distinct written words a builder remembers the analysis of.
+_CACHE_SIZE: Final = 200_000
+
+_MAGIC: Final = b"NXw1"
+_HEADER = struct.Struct("<4sIHH")
+# Runs of letters and digits: the words, and the parts of hyphenated
+# compounds, that the analyzer indexes one by one.
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def normalize(word: str) -> str:
+    """A word as the vocabulary keeps it: NFKC, lower case (as the analyzer)."""
+    if not word.isascii():
+        word = unicodedata.normalize("NFKC", word)
+    return word.lower()
+
+
+@attrs.frozen(eq=False)
+class WordCounts:
+    """Written words, sorted, with their terms and article counts.
+
+    Attributes:
+        words: byte strings (UTF-8), sorted and unique.
+        terms: the term of each word.
+        counts: articles using each word.
+    """
+
+    words: np.ndarray
+    terms: np.ndarray
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+EMPTY: Final = WordCounts(
+    np.empty(0, dtype="S1"), np.empty(0, dtype="S1"), np.empty(0, dtype=np.int64)
+)
+
+
+def _wide(values: np.ndarray, width: int) -> np.ndarray:
+    return values if values.dtype.itemsize == width else values.astype(f"S{width}")
+
+
+def _merge_two(a: WordCounts, b: WordCounts) -> WordCounts:
+    """The union of two sorted vocabularies, counts summed (numpy throughout)."""
+    if not len(b):
+        return a
+    if not len(a):
+        return b
+    width = max(a.words.dtype.itemsize, b.words.dtype.itemsize)
+    term_width = max(a.terms.dtype.itemsize, b.terms.dtype.itemsize)
+    a_words, b_words = _wide(a.words, width), _wide(b.words, width)
+    at = np.searchsorted(a_words, b_words)
+    inside = at < len(a_words)
+    same = np.zeros(len(b_words), dtype=bool)
+    same[inside] = a_words[at[inside]] == b_words[inside]
+    counts = a.counts.astype(np.int64)
+    counts[at[same]] += b.counts[same]
+    new = ~same
+    return WordCounts(
+        np.insert(a_words, at[new], b_words[new]),
+        np.insert(_wide(a.terms, term_width), at[new], _wide(b.terms, term_width)[new]),
+        np.insert(counts, at[new], b.counts[new].astype(np.int64)),
+    )
+
+
+def merge_counts(parts: list[WordCounts]) -> WordCounts:
+    """The union of sorted vocabularies, counts summed; the largest first, so
+    that each step inserts the fewest words."""
+    merged = EMPTY
+    for part in sorted(parts, key=len, reverse=True):
+        merged = _merge_two(merged, part)
+    return merged
+
+
+def _to_array(values: list[bytes]) -> np.ndarray:
+    width = max((len(v) for v in values), default=1) or 1
+    return np.array(values, dtype=f"S{width}")
+
+
+def _write(path: str, counts: WordCounts) -> None:
+    n = len(counts)
+    words = _wide(counts.words, max(counts.words.dtype.itemsize, 1))
+    terms = _wide(counts.terms, max(counts.terms.dtype.itemsize, 1))
+    with open(path, "wb") as out:
+        header = _HEADER.pack(_MAGIC, n, words.dtype.itemsize, terms.dtype.itemsize)
+        out.write(header)
+        out.write(words.tobytes())
+        out.write(terms.tobytes())
+        out.write(np.asarray(counts.counts).astype("<u4").tobytes())
+
+
+def read_counts(path: str) -> WordCounts:
+    """The word counts of a ``.nxw`` file, as arrays over a memory map.
+
+    Raises:
+        ValueError, OSError: the file is damaged or missing.
+    """
+    with open(path, "rb") as handle:
+        size = handle.seek(0, 2)
+        if size < _HEADER.size:
+            raise ValueError("bad vocabulary file")
+        # A memory map outlives the file's deletion by a merge (POSIX).
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    magic, n, width, term_width = _HEADER.unpack_from(mapped)
+    if (
+        magic != _MAGIC
+        or not width
+        or not term_width
+        or size != _HEADER.size + n * (width + term_width + 4)
+    ):
+        raise ValueError("bad vocabulary file")
+    at = _HEADER.size
+    words = np.frombuffer(mapped, f"S{width}", n, at)
+    terms = np.frombuffer(mapped, f"S{term_width}", n, at + n * width)
+    counts = np.frombuffer(mapped, "<u4", n, at + n * (width + term_width))
+    return WordCounts(words, terms, counts)
+
+
+class SurfaceWords:
+    """Segment feature: the written words of a segment's articles, counted.
+
+    Each article counts once per word, whatever the field or repetitions.
+    """
+
+    ext: ClassVar[str] = ".nxw"
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+        self._counts: Counter[str] = Counter()
+        self._terms: dict[str, str] = {}
+        # Written word -> (normalised word, term), or None when not kept.
+        self._known: dict[str, tuple[str, str] | None] = {}
+
+    def _entry(self, raw: str) -> tuple[str, str] | None:
+        word = normalize(raw)
+        if not word.isalpha() or len(word.encode("utf-8")) > MAX_WORD_BYTES:
+            return None
+        term = self._analyzer.term(raw)
+        return None if term is None else (word, term)
+
+    def prepare(self, article: Article) -> dict[str, str]:
+        """The article's distinct kept words, each with its term."""
+        known = self._known
+        found: dict[str, str] = {}
+        for text in (article.title, article.body):
+            for raw in set(_WORD_RE.findall(text)):
+                if raw in known:
+                    entry = known[raw]
+                else:
+                    entry = self._entry(raw)
+                    if len(known) >= _CACHE_SIZE:
+                        known.clear()
+                    known[raw] = entry
+                if entry is not None:
+                    found[entry[0]] = entry[1]
+        return found
+
+    def append(self, prepared: dict[str, str], docnum: int) -> None:
+        self._counts.update(prepared.keys())
+        self._terms.update(prepared)
+
+    def write(self, path: str, doc_count: int) -> None:
+        words = sorted(self._counts)
+        counts = WordCounts(
+            _to_array([w.encode("utf-8") for w in words]),
+            _to_array([self._terms[w].encode("utf-8") for w in words]),
+            np.array([self._counts[w] for w in words], dtype=np.int64),
+        )
+        _write(path, counts)
+
+    @classmethod
+    def merge(cls, sources: list[tuple[Any, np.ndarray]], path: str) -> None:
+        # Articles dropped by the merge still count (see the module docstring).
+        _write(path, merge_counts([r for r, _ in sources if r is not None]))
+
+    @classmethod
+    def read(cls, path: str, doc_count_all: int) -> WordCounts:
+        return read_counts(path)
