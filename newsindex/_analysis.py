@@ -34,6 +34,7 @@ import attrs
 
 from newsindex import _wordlists
 from newsindex._stemmers import Stemmer, builtin_stemmer_for, get_stemmer
+from newsindex._stemtable import StemTable
 from newsindex.errors import ConfigurationError
 
 #: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
@@ -186,6 +187,9 @@ class Analyzer:
         self._cache: dict[str, _Analysis] = {}
         # Normalized word -> term.
         self._terms: dict[str, str] = {}
+        # The index's stem table, and stems learned since it was written.
+        self._stem_table: StemTable | None = None
+        self._learned: dict[str, str] = {}
 
     # -- configuration -----------------------------------------------------
 
@@ -421,9 +425,37 @@ class Analyzer:
                 # index it whole, without the spaces, and do not stem it.
                 term = "".join(norm.split())
             else:
-                term = self._stemmer.stem(norm) or norm
+                term = self._stem(norm)
             _remember(self._terms, norm, term, self._cache_size)
         return term
+
+    # -- the stem table --------------------------------------------------------
+
+    def use_stem_table(self, table: StemTable | None) -> None:
+        """Look words up in ``table`` before stemming them (see
+        ``_stemtable.py``); the stems the stemmer gives are then learned, for
+        :meth:`learned_stems`."""
+        self._stem_table = table
+
+    def learned_stems(self) -> dict[str, str]:
+        """The stems the stemmer gave that the table lacked, taken away."""
+        learned, self._learned = self._learned, {}
+        return learned
+
+    def learn_stems(self, stems: Mapping[str, str]) -> None:
+        """Add stems another process learned (a worker's) to :meth:`learned_stems`."""
+        self._learned.update(stems)
+
+    def _stem(self, norm: str) -> str:
+        table = self._stem_table
+        if table is not None:
+            known = table.get(norm)
+            if known is not None:
+                return known
+        stem = self._stemmer.stem(norm) or norm
+        if table is not None:
+            _remember(self._learned, norm, stem, self._cache_size)
+        return stem
 
     def _analyze_compound(self, word: str) -> _Analysis:
         norm = _normalize(word)

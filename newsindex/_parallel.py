@@ -66,9 +66,11 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     from newsindex._codec import NewsCodec
     from newsindex._directory import IndexDirectory
     from newsindex._segment_builder import SegmentBuilder
+    from newsindex._stemtable import attach_stem_table
 
     folder, analyzer, flush_tokens = inbox.recv()
     directory = IndexDirectory(folder)
+    attach_stem_table(analyzer, directory)
     codec = NewsCodec()
     builder: SegmentBuilder | None = None
     while True:
@@ -76,6 +78,7 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
         if message[0] == "finish":
             if builder is not None and builder.doc_count:
                 outbox.send(("segment", builder.finish()))
+            outbox.send(("stems", analyzer.learned_stems()))
             outbox.send(("done",))
             return
         _, batch, articles = message
@@ -138,6 +141,7 @@ class WorkerPool:
     def __init__(
         self, folder: str, analyzer: Analyzer, jobs: int, flush_tokens: int
     ) -> None:
+        self._analyzer = analyzer
         self._placed: dict[int, tuple[str, int]] = {}
         self._segments: dict[str, Any] = {}
         self._workers: list[_Worker] = []
@@ -224,6 +228,8 @@ class WorkerPool:
         elif kind == "segment":
             segment = message[1]
             self._segments[segment.segment_id()] = segment
+        elif kind == "stems":  # what the worker stemmed, for the stem table
+            self._analyzer.learn_stems(message[1])
         elif kind == "done":
             worker.done = True
         else:

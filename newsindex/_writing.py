@@ -43,6 +43,7 @@ from newsindex._merging import (
 from newsindex._parallel import BATCH_SIZE, WorkerPool
 from newsindex._segment_builder import SegmentBuilder
 from newsindex._segment_reader import SegmentData
+from newsindex._stemtable import save_learned_stems
 from newsindex.errors import ArticleError, ConfigurationError, WriterClosedError
 
 #: Tokens buffered in memory before a writer (or each analysis worker) flushes
@@ -310,6 +311,8 @@ class IndexWriter:
             raise
         self._close_readers()
         self._directory.remove_unused(generation, segments)
+        with contextlib.suppress(OSError):  # a cache: a failure costs time only
+            save_learned_stems(self._analyzer, self._directory)
         self._release()
         self._closed = True
         return WriteSummary(
