@@ -13,8 +13,9 @@ from newsindex._analysis import Analyzer, Token
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
 from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_queries
+from newsindex._expansions import Expansions
 from newsindex._highlighting import Snippet
-from newsindex._index import NewsIndex, swap_index
+from newsindex._index import NewsIndex
 from newsindex._inputs import IngestReport, Problem, ingest, iter_records
 from newsindex._merging import MergeSummary
 from newsindex._query import QueryLimits
@@ -22,6 +23,7 @@ from newsindex._ranking import Ranking
 from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._stats import IndexStats
 from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
+from newsindex._swap import swap_index
 from newsindex._version import __version__
 from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
@@ -50,6 +52,7 @@ __all__ = [
     "ConfigurationError",
     "CorruptIndexError",
     "Evaluation",
+    "Expansions",
     "FacetCount",
     "Hit",
     "IndexClosedError",

@@ -33,6 +33,7 @@ from newsindex._cli_output import (
     print_results,
     print_serving,
     print_stats,
+    print_suggestions,
     print_swap,
     print_waiting,
     progress_on,
@@ -104,11 +105,35 @@ def _run_search(args: argparse.Namespace) -> int:
             sort=args.sort,
             facets=args.facets,
             recency=args.recent,
+            typos=args.typos,
+            collapse=args.collapse,
         )
     if args.json:
         print_json(results.to_dict())
     else:
         print_results(results)
+    return EXIT_OK
+
+
+def _run_related(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        results = index.related(
+            args.id, limit=args.limit, since=args.since, until=args.until
+        )
+    if args.json:
+        print_json(results.to_dict())
+    else:
+        print_results(results)
+    return EXIT_OK
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    with NewsIndex.open(_index_path(args)) as index:
+        completions = index.suggest(args.prefix, limit=args.limit)
+    if args.json:
+        print_json({"prefix": args.prefix, "suggestions": list(completions)})
+    else:
+        print_suggestions(completions)
     return EXIT_OK
 
 
@@ -185,6 +210,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "index": _run_index,
     "search": _run_search,
+    "related": _run_related,
+    "suggest": _run_suggest,
     "stats": _run_stats,
     "eval": _run_eval,
     "check": _run_check,

@@ -219,10 +219,18 @@ def print_results(results: SearchResults) -> None:
     print(f"{style.dim}{len(results)} of {results.total} results ({took}){style.reset}")
     for note in results.notes:
         print(f"{style.dim}note: {_clean(note)}{style.reset}")
+    if results.suggestion is not None:
+        print(f"did you mean: {style.bold}{_clean(results.suggestion)}{style.reset}")
     for name, counts in results.facets.items():
         shown = ", ".join(f"{_clean(c.value)} {c.count:,}" for c in counts[:10])
         more = f", ... ({len(counts) - 10} more)" if len(counts) > 10 else ""
         print(f"{name}: {shown or 'none'}{more}")
+
+
+def print_suggestions(completions: Sequence[str]) -> None:
+    """Print each completion on a line of its own."""
+    for completion in completions:
+        print(_clean(completion))
 
 
 def _format_hit(hit: Hit, style: _Style) -> str:
@@ -241,6 +249,9 @@ def _format_hit(hit: Hit, style: _Style) -> str:
         lines.append(f"     {style.link}{_clean(hit.url)}{style.reset}")
     if snippet:
         lines.append(f"     {snippet}")
+    if hit.duplicates:  # near-copies folded into this hit
+        also = _clean(", ".join(hit.duplicates))
+        lines.append(f"     {style.dim}also: {also}{style.reset}")
     return "\n".join(lines)
 
 

@@ -20,6 +20,9 @@ from newsindex import __version__
 # Private on purpose: the check ingest() makes, run while parsing, so that a
 # bad --encoding is a usage error (exit 2).
 from newsindex._inputs import check_encoding
+
+# Private on purpose: the library's default, shown in the help.
+from newsindex._options import DEFAULT_TYPOS
 from newsindex.errors import ConfigurationError
 
 EXIT_OK: Final = 0
@@ -159,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (
         _add_index_command,
         _add_search_command,
+        _add_related_command,
+        _add_suggest_command,
         _add_stats_command,
         _add_eval_command,
         _add_check_command,
@@ -303,6 +308,54 @@ def _add_search_command(commands: _Commands, common: argparse.ArgumentParser) ->
         help="favour newer articles: the score halves for every DAYS an "
         "article is older than the newest match",
     )
+    sub.add_argument(
+        "--typos",
+        choices=("auto", "off"),
+        default=DEFAULT_TYPOS,
+        help="auto: a word that matches nothing (or almost nothing) also "
+        f"matches close words, ranked below exact matches (default: {DEFAULT_TYPOS})",
+    )
+    sub.add_argument(
+        "--collapse",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show one result per group of near-copies (syndicated stories), "
+        "listing the others; the count is of groups (default: on)",
+    )
+
+
+def _add_related_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    summary = "articles about the same story as article ID (not its near-copies)"
+    sub = _subparser(commands, "related", summary, common)
+    sub.add_argument("id", metavar="ID", help="the id of an indexed article")
+    most = "most articles (default: 10)"
+    sub.add_argument("--limit", type=_positive, default=10, metavar="N", help=most)
+    for bound, when in (("--since", "on or after"), ("--until", "on or before")):
+        help_text = f"only articles published {when} DATE (yyyy-mm-dd)"
+        sub.add_argument(bound, metavar="DATE", help=help_text)
+    _add_json_option(sub)
+
+
+def _add_suggest_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands,
+        "suggest",
+        "complete the last word of PREFIX with the index's words, most used first",
+        common,
+    )
+    sub.add_argument(
+        "prefix",
+        metavar="PREFIX",
+        help="what was typed so far; the words before the last are kept",
+    )
+    sub.add_argument(
+        "--limit",
+        type=_positive,
+        default=10,
+        metavar="N",
+        help="most completions (default: 10)",
+    )
+    _add_json_option(sub)
 
 
 def _facet_list(text: str) -> tuple[str, ...]:

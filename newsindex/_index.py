@@ -15,6 +15,8 @@ from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._checking import CheckReport, check_index
 from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
+from newsindex._expansions import ExpansionsArg, expansions_of
+from newsindex._lexicon import complete
 from newsindex._manifest import Manifest
 from newsindex._merging import MergeSummary, merge_committed
 from newsindex._options import (
@@ -28,17 +30,17 @@ from newsindex._options import (
 )
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
+from newsindex._related import related_articles
 from newsindex._results import SearchResults
 from newsindex._searching import search
 from newsindex._snapshot import Snapshot, load_snapshot
 from newsindex._stats import IndexStats, index_stats
+from newsindex._stemtable import attach_stem_table
 from newsindex._writing import IndexWriter, WriteSummary
 from newsindex.errors import (
     IndexClosedError,
-    IndexExistsError,
     IndexLockedError,
     IndexNotFoundError,
-    NewsIndexError,
 )
 from newsindex.schema import build_schema
 
@@ -58,6 +60,8 @@ class NewsIndex:
             index was built with (default: the recorded one).
         ranking: ranking constants (default: the tuned ones).
         limits: bounds on the cost of a query (default: :class:`QueryLimits`).
+        expansions: other forms of words that queries also search (an
+            ``Expansions``, or a mapping ``{"KPK": "Komisi ..."}`` to add).
     """
 
     def __init__(
@@ -66,12 +70,15 @@ class NewsIndex:
         analyzer: Analyzer,
         ranking: Ranking | None,
         limits: QueryLimits | None,
+        expansions: ExpansionsArg = None,
     ) -> None:
+        self._expansions = expansions_of(expansions)
         self._path = path
         self._analyzer = analyzer
         self._ranking = ranking or Ranking()
         self._limits = limits or QueryLimits()
         self._directory = IndexDirectory(os.path.realpath(path))
+        attach_stem_table(self._analyzer, self._directory)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._closed = False
@@ -86,6 +93,7 @@ class NewsIndex:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
+        expansions: ExpansionsArg = None,
     ) -> NewsIndex:
         """Create a new, empty index in ``path`` (made if missing).
 
@@ -98,7 +106,7 @@ class NewsIndex:
         IndexDirectory(str(root)).create(build_schema())
         # The manifest comes last: its presence marks a complete index.
         Manifest.create(root, analyzer)
-        return cls(root, analyzer, ranking, limits)
+        return cls(root, analyzer, ranking, limits, expansions)
 
     @classmethod
     def open(
@@ -108,6 +116,7 @@ class NewsIndex:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
+        expansions: ExpansionsArg = None,
     ) -> NewsIndex:
         """Open the index in ``path``.
 
@@ -120,7 +129,7 @@ class NewsIndex:
         if not root.is_dir():
             raise IndexNotFoundError(f"no newsindex index at {root}")
         chosen = Manifest.read(root).analyzer(analyzer)
-        index = cls(root, chosen, ranking, limits)
+        index = cls(root, chosen, ranking, limits, expansions)
         index._current()  # fail now, not at the first search, if it is damaged
         return index
 
@@ -132,12 +141,15 @@ class NewsIndex:
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
+        expansions: ExpansionsArg = None,
     ) -> NewsIndex:
         """Open the index in ``path``, creating it if there is none."""
         root = Path(path)
-        if (root / MANIFEST_NAME).exists():
-            return cls.open(root, analyzer=analyzer, ranking=ranking, limits=limits)
-        return cls.create(root, analyzer=analyzer, ranking=ranking, limits=limits)
+        make = cls.open if (root / MANIFEST_NAME).exists() else cls.create
+        return make(
+            root, analyzer=analyzer, ranking=ranking, limits=limits,
+            expansions=expansions,
+        )  # fmt: skip
 
     # -- properties ------------------------------------------------------------
 
@@ -190,6 +202,7 @@ class NewsIndex:
                 return
             Manifest.read(Path(real)).analyzer(self._analyzer)
             self._directory = IndexDirectory(real)
+            attach_stem_table(self._analyzer, self._directory)
             # Drop the old snapshot (searches still using it keep it alive);
             # generations of two indexes are not comparable.
             self._snapshot = None
@@ -326,11 +339,13 @@ class NewsIndex:
                 lead snippet, slightly faster).
             facets: count the matching articles by ``"source"``,
                 ``"category"`` and/or ``"month"`` (``results.facets``).
-            typos: ``"auto"`` lets a query word that matches nothing (or
-                almost nothing) match close words too, ranked below exact
-                matches; ``"off"`` does not.
+            typos: ``"auto"`` (the default) lets a query word that matches
+                nothing match close words too (1 typo from 5 letters, 2 from
+                9), ranked below the words as typed; ``"off"`` does not.
+                Either way ``results.suggestion`` offers a corrected query.
             collapse: keep one hit of each group of near-copies (syndicated
-                stories), listing the others in ``hit.duplicates``.
+                stories), listing the others in ``hit.duplicates``; ``total``
+                then counts the groups, and a note the articles folded.
             recency: a half-life in days: the score is multiplied by 0.5 for
                 each half-life an article is older than the newest match.
 
@@ -358,8 +373,41 @@ class NewsIndex:
             recency=recency,
         )
         return search(
-            snapshot, self._analyzer, self._ranking, self._limits, query, options
-        )
+            snapshot, self._analyzer, self._ranking, self._limits, query, options,
+            self._expansions,
+        )  # fmt: skip
+
+    def suggest(self, prefix: str, limit: int = 10) -> tuple[str, ...]:
+        """Autocomplete: ``prefix`` with its last word completed by the index's
+        words, most used first (``"harga ba"``: ``("harga baru", ...)``).
+
+        Raises:
+            QueryError: ``prefix`` is not text, or a bad ``limit``.
+        """
+        return complete(self._current(), prefix, limit, self._limits.max_limit)
+
+    def related(
+        self,
+        article_id: str,
+        *,
+        limit: int = 10,
+        since: DateBound = None,
+        until: DateBound = None,
+    ) -> SearchResults:
+        """Articles about the same story as ``article_id`` (more like this:
+        its most distinctive words, searched under the date filters), never
+        the article itself or its near-copies; near-copies among them are
+        collapsed into ``hit.duplicates``, and ``results.query`` holds the
+        words searched.
+
+        Raises:
+            QueryError: no article has ``article_id``; a bad limit or date.
+        """
+        snapshot, analyzer = self._current(), self._analyzer
+        return related_articles(
+            snapshot, analyzer, self._ranking, self._limits, article_id,
+            limit=limit, since=since, until=until,
+        )  # fmt: skip
 
     def check(self) -> CheckReport:
         """Read the whole latest commit and report any damage (see
@@ -411,40 +459,3 @@ class NewsIndex:
 
     def __repr__(self) -> str:
         return f"NewsIndex({str(self._path)!r})"
-
-
-def swap_index(link: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
-    """Point the symbolic link ``link`` at the index in ``target``, atomically.
-
-    Serve an index through a link (``/srv/news/index -> index-2026-11-27``)
-    and a rebuilt one can replace it with no moment without an index:
-    every :class:`NewsIndex` opened on the link switches to the new index on
-    its next search. The new index must have the analyzer of the one the
-    link serves, which the indexes open on it search with.
-
-    Raises:
-        IndexNotFoundError: ``target`` is not an index.
-        CorruptIndexError: ``target``'s manifest is damaged.
-        AnalyzerMismatchError: the link serves an index built with another
-            analyzer.
-        IndexExistsError: ``link`` exists and is not a symbolic link.
-    """
-    new = Path(target).resolve()
-    manifest = Manifest.read(new)
-    where = Path(link)
-    if where.exists() and not where.is_symlink():
-        raise IndexExistsError(
-            f"{where} is not a symbolic link; move it aside and serve the index "
-            "through a link to swap it atomically"
-        )
-    try:
-        served = Manifest.read(where.resolve())
-    except NewsIndexError:
-        served = None  # nothing (sound) served: the swap restores service
-    if served is not None:
-        manifest.analyzer(served.analyzer())
-    temporary = where.with_name(f".{where.name}.swap-{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    os.symlink(new, temporary, target_is_directory=True)
-    os.replace(temporary, where)

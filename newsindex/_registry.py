@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from newsindex._facet_names import FacetNames
 from newsindex._features import SegmentFeature
+from newsindex._signatures import Signatures
+from newsindex._vocabulary import SurfaceWords
 
 #: In the order they are applied; a feature is added by importing it here.
 #: (A feature's module must not import the segment layer, which imports
 #: this list.)
-FEATURES: list[type[SegmentFeature]] = [FacetNames]
+FEATURES: list[type[SegmentFeature]] = [FacetNames, SurfaceWords, Signatures]

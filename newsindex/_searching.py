@@ -17,6 +17,8 @@ import time
 import numpy as np
 
 from newsindex._analysis import Analyzer
+from newsindex._duplicates import collapsed_page
+from newsindex._expansions import DEFAULT_EXPANSIONS, Expansions, expand_query
 from newsindex._facets import count_facets
 from newsindex._gathering import Gathered
 from newsindex._highlighting import (
@@ -39,9 +41,12 @@ from newsindex._ranking import (
 )
 from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._snapshot import Snapshot
+from newsindex._spelling import check_spelling
 from newsindex.errors import QueryError
 
 
+# Long: the stages of a search in order, each a call or two (see the module
+# docstring); splitting it would only scatter them.
 def search(
     snapshot: Snapshot,
     analyzer: Analyzer,
@@ -49,6 +54,7 @@ def search(
     limits: QueryLimits,
     query: str,
     options: SearchOptions,
+    expansions: Expansions = DEFAULT_EXPANSIONS,
 ) -> SearchResults:
     """Search ``snapshot``; see :meth:`newsindex.NewsIndex.search`.
 
@@ -74,29 +80,43 @@ def search(
             options.sort,
             tuple(notes),
             facets=facets,
+            suggestion=suggestion,
         )
 
     filters, notes = options.filters(limits)
-    parsed = parse_query(query, analyzer, limits)
+    parsed = expand_query(parse_query(query, analyzer, limits), analyzer, expansions)
     notes = [*parsed.notes, *notes]
+    suggestion: str | None = None
     reason = parsed.empty_reason
     if reason is not None:
         return results(0, (), [*notes, reason])
 
     gathered = Gathered(snapshot, parsed)
+    spell = check_spelling(
+        snapshot, analyzer, limits, query, parsed, gathered, options.typos
+    )
+    parsed, gathered, suggestion = spell.parsed, spell.gathered, spell.suggestion
+    notes += spell.notes
     scorer = Scorer(snapshot, gathered, ranking)
     cands = candidates(snapshot, parsed, scorer, filters)
     if options.recency is not None:
         cands = with_recency(snapshot, cands, options.recency)
     if options.facets:
         facets = count_facets(snapshot, cands.segment, cands.docnum, options.facets)
-    total, picked, scores = _page(
-        snapshot, parsed, scorer, cands, options.sort, offset, limit
-    )
+    page = (options.sort, offset, limit)
+    collapsed = None
+    if options.collapse:
+        collapsed = collapsed_page(snapshot, parsed, scorer, cands, *page)
+        total, picked, scores = collapsed.total, collapsed.picked, collapsed.scores
+        notes += collapsed.notes
+    else:
+        total, picked, scores = _page(snapshot, parsed, scorer, cands, *page)
     rows = picked.tolist()
     docs = [(int(cands.segment[row]), int(cands.docnum[row])) for row in rows]
     matches = query_matches(gathered, parsed.terms, docs) if options.snippets else {}
     hits = _hits(snapshot, analyzer, docs, scores[rows].tolist(), matches, offset + 1)
+    if collapsed is not None:
+        hits = collapsed.with_duplicates(hits)
     if total == 0:
         notes.append("no article matches the query and filters")
     return results(total, hits, notes)

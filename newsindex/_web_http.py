@@ -111,8 +111,12 @@ def _sort(text: str | None) -> Sort:
     raise QueryError(f"sort must be relevance or newest, not {text!r:.40}")
 
 
-def search(index: NewsIndex, args: SearchArgs) -> SearchResults:
-    """Run ``args`` on ``index`` (blocking: call it in a worker thread)."""
+def search(
+    index: NewsIndex, args: SearchArgs, *, collapse: bool = False
+) -> SearchResults:
+    """Run ``args`` on ``index`` (blocking: call it in a worker thread);
+    ``collapse`` folds near-copies (the page does, the API follows the
+    library's default)."""
     return index.search(
         args.q,
         limit=args.limit,
@@ -122,6 +126,7 @@ def search(index: NewsIndex, args: SearchArgs) -> SearchResults:
         sources=args.sources or None,
         categories=args.categories or None,
         sort=args.sort,
+        collapse=collapse,
     )
 
 

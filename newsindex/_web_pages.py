@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from newsindex import Hit, SearchResults, __version__
+from newsindex import Article, Hit, NewsIndex, SearchResults, __version__
 from newsindex._web_errors import Problem
 from newsindex._web_http import SearchArgs, search
 from newsindex._web_state import WebState
@@ -51,6 +51,20 @@ def templates() -> jinja2.Environment:
 
 
 @attrs.frozen
+class CopyView:
+    """A near-copy of a result, listed under it (escaped by the template)."""
+
+    name: str
+    url: str | None
+
+    @classmethod
+    def of(cls, article: Article) -> CopyView:
+        """The view of ``article``: its source (else title, else id), linked."""
+        name = article.source.strip() or article.title.strip() or article.id
+        return cls(name, _web_address(article.url))
+
+
+@attrs.frozen
 class HitView:
     """One result as the page shows it."""
 
@@ -62,10 +76,11 @@ class HitView:
     date_text: str
     source: str
     category: str
+    copies: tuple[CopyView, ...] = ()
 
     @classmethod
-    def of(cls, hit: Hit) -> HitView:
-        """The view of ``hit``."""
+    def of(cls, hit: Hit, copies: tuple[CopyView, ...] = ()) -> HitView:
+        """The view of ``hit``, with its near-copies'."""
         title = hit.title_snippet.html() if hit.title.strip() else ""
         published = hit.published
         return cls(
@@ -79,7 +94,15 @@ class HitView:
             date_text=_date_text(published),
             source=hit.source,
             category=hit.category,
+            copies=copies,
         )
+
+
+def _copies(index: NewsIndex, hit: Hit) -> tuple[CopyView, ...]:
+    """The views of the near-copies folded into ``hit`` (a commit may have
+    removed one since the search)."""
+    found = (index.get(article_id) for article_id in hit.duplicates)
+    return tuple(CopyView.of(article) for article in found if article is not None)
 
 
 def _web_address(url: str) -> str | None:
@@ -180,16 +203,21 @@ class Pages:
         index = state.index()
         results: SearchResults | None = None
         if args is not None and args.q.strip():
-            results = search(index, args)
+            results = search(index, args, collapse=True)
         return {
             "articles": index.count(),
             "source_names": state.sources(),
             "results": results,
-            "hits": [HitView.of(hit) for hit in results or ()],
+            "hits": [HitView.of(hit, _copies(index, hit)) for hit in results or ()],
             "pages": page_links(args, results.total) if args and results else [],
             "filters": _filters(args) if args else [],
             "first_page": _href(args, page=1) if args else "",
             "unfiltered": _href(SearchArgs(q=args.q)) if args else "",
+            "corrected": (
+                _href(args, q=results.suggestion, page=1)
+                if args and results is not None and results.suggestion
+                else ""
+            ),
         }
 
     def error_page(self, request: Request, problem: Problem) -> Response:

@@ -408,6 +408,8 @@ def test_every_command_and_option_has_help() -> None:
     assert set(summaries) == {
         "index",
         "search",
+        "related",
+        "suggest",
         "stats",
         "eval",
         "check",

@@ -32,6 +32,7 @@ PUBLIC = [
     "ConfigurationError",
     "CorruptIndexError",
     "Evaluation",
+    "Expansions",
     "FacetCount",
     "Hit",
     "IndexClosedError",
