@@ -17,12 +17,12 @@ import attrs
 import numpy as np
 
 from newsindex._directory import IndexDirectory
+from newsindex._fields import KEYWORD_FIELDS, TEXT_FIELDS
 from newsindex._manifest import Manifest
 from newsindex._segment_files import checksums
 from newsindex._segment_reader import SegmentData
 from newsindex._snapshot import OPEN_RETRIES
 from newsindex.errors import NewsIndexError
-from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 
 @attrs.frozen

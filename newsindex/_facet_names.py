@@ -15,7 +15,7 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex.schema import facet_key
+from newsindex._fields import facet_key
 
 #: The keyword fields that are facets, by facet name.
 KEYWORD_FACETS: dict[str, str] = {"source": "source", "category": "category"}

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from newsindex._facet_names import KEYWORD_FACETS, FacetNames
+from newsindex._fields import NO_DATE
 from newsindex._options import FacetName
 from newsindex._results import FacetCount
 from newsindex._segment_reader import SegmentData
 from newsindex._snapshot import Snapshot
-from newsindex.schema import NO_DATE
 
 # -- per-segment value columns ---------------------------------------------------
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from newsindex._codec import Postings
+from newsindex._fields import TEXT_FIELDS
+from newsindex._postings import Postings
 from newsindex._query import ParsedQuery
 from newsindex._snapshot import Snapshot
-from newsindex.schema import TEXT_FIELDS
 
 
 class Gathered:

@@ -30,9 +30,9 @@ import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
+from newsindex._fields import TEXT_FIELDS
 from newsindex._gathering import Gathered
 from newsindex.errors import ConfigurationError
-from newsindex.schema import TEXT_FIELDS
 
 #: A query word found in a text: ``(start, end, term)``.
 Match = tuple[int, int, str]

@@ -34,11 +34,11 @@ import numpy as np
 
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import MERGE_LOCK_NAME, IndexDirectory, TableOfContents
+from newsindex._fields import TEXT_FIELDS
 from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter
 from newsindex._segment_reader import SegmentData
 from newsindex.errors import IndexLockedError
-from newsindex.schema import TEXT_FIELDS
 
 #: Segments of one level that are merged into one segment of the next.
 MERGE_FACTOR: Final = 8

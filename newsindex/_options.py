@@ -15,9 +15,9 @@ from typing import Literal, TypeAlias, get_args
 import attrs
 
 from newsindex._article import parse_published, published_timestamp
+from newsindex._fields import facet_key
 from newsindex._query import FILTER_VALUES_CEILING, QueryLimits
 from newsindex.errors import ArticleError, QueryError
-from newsindex.schema import facet_key
 
 #: The orders of results: best first, or newest first among the articles
 #: that match the most query words.

@@ -31,12 +31,12 @@ import math
 import attrs
 import numpy as np
 
+from newsindex._fields import NO_DATE, TEXT_FIELDS
 from newsindex._gathering import Gathered, positions_of
 from newsindex._options import Filters
 from newsindex._query import Clause, ParsedQuery
 from newsindex._segment_reader import SegmentData
 from newsindex._snapshot import Snapshot
-from newsindex.schema import NO_DATE, TEXT_FIELDS
 
 
 @attrs.frozen(kw_only=True)

@@ -17,20 +17,19 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article, published_timestamp
-from newsindex._codec import (
+from newsindex._codec import ArrayFieldWriter, NewsCodec
+from newsindex._directory import IndexDirectory
+from newsindex._fields import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
+from newsindex._postings import (
     HAS_POSITIONS,
     HAS_STARTS,
     HAS_TFS,
     MAX_TF,
     SHORT_POSITIONS,
-    ArrayFieldWriter,
-    NewsCodec,
     record_header,
 )
-from newsindex._directory import IndexDirectory
 from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter, stored_blob
-from newsindex.schema import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
 
 
 @attrs.frozen

@@ -26,25 +26,26 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from newsindex._article import Article
-from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import INDEX_NAME, IndexDirectory
+from newsindex._fields import KEYWORD_FIELDS, TEXT_FIELDS
 from newsindex._registry import FEATURES
-from newsindex.schema import KEYWORD_FIELDS, TEXT_FIELDS
 
+if TYPE_CHECKING:  # the writing path; searches never import Whoosh's codec
+    from newsindex._codec import ArrayFieldWriter, NewsCodec
+
+#: Whoosh's term dictionary and newsindex's array postings (written through
+#: Whoosh's W3 codec, ``_codec.py``).
+TERMS_EXT: Final = ".trm"
+POSTS_EXT: Final = ".pst"
 NUMBERS_EXT: Final = ".nxd"
 STORED_EXT: Final = ".nxs"
 #: The files of a segment that newsindex writes and checksums.
-SEGMENT_FILES: Final = (
-    NewsCodec.TERMS_EXT,
-    NewsCodec.POSTS_EXT,
-    NUMBERS_EXT,
-    STORED_EXT,
-)
+SEGMENT_FILES: Final = (TERMS_EXT, POSTS_EXT, NUMBERS_EXT, STORED_EXT)
 
 _NXD = struct.Struct("<4sI")
 _NXS_TAIL = struct.Struct("<I4s")
@@ -54,7 +55,7 @@ _COMPRESSION: Final = 1
 _LITTLE: Final = bool(np.little_endian)
 
 #: Writes one field's posting lists: ``(field writer, field name)``.
-FieldPostings = Callable[[ArrayFieldWriter, str], None]
+FieldPostings = Callable[["ArrayFieldWriter", str], None]
 #: Writes the segment features' files, given where each extension goes.
 FeatureFiles = Callable[[Callable[[str], str]], None]
 

@@ -14,23 +14,48 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.filedb.structfile import StructFile
 
 from newsindex._article import Article, article_from_stored
-from newsindex._codec import NewsCodec, Postings, decode_postings
 from newsindex._directory import IndexDirectory, restricted_loads
 from newsindex._features import SegmentFeature
+from newsindex._postings import Postings, decode_postings
 from newsindex._registry import FEATURES
 from newsindex._segment_files import (
     NUMBERS_EXT,
+    POSTS_EXT,
     STORED_EXT,
+    TERMS_EXT,
     read_numbers,
     read_stored,
     read_stored_offsets,
 )
 from newsindex.errors import CorruptIndexError
+
+#: Where a term's posting list is, and in how many documents it occurs:
+#: ``(offset, length, document frequency)``.
+TermInfo = tuple[int, int, int]
+# Whoosh 3's term info, as its W3TermInfo writes it for newsindex's postings
+# (never inlined): flags, weight, df, min and max length bytes, max weight,
+# min and max id, then the postings' offset (long) and length (int).
+_TERM_INFO = struct.Struct("!BfIBBfIIqi")
+
+
+def term_info(value: bytes) -> TermInfo:
+    """Decode a term dictionary entry without Whoosh's codec.
+
+    Raises:
+        ValueError: the entry is not one newsindex writes (inlined postings,
+            or damaged).
+    """
+    try:
+        inlined, _, df, _, _, _, _, _, offset, length = _TERM_INFO.unpack(value)
+    except struct.error as exc:
+        raise ValueError(f"bad term dictionary entry ({exc})") from None
+    if inlined:
+        raise ValueError("inlined postings are not newsindex's")
+    return offset, length, df
 
 
 def _map(path: str) -> mmap.mmap:
@@ -98,12 +123,12 @@ class SegmentData:
         self.where = f"the index at {directory.folder}, segment {self.name}"
         self._maps: list[mmap.mmap] = []
         try:
-            terms_map = self._map(directory, NewsCodec.TERMS_EXT)
+            terms_map = self._map(directory, TERMS_EXT)
             self._terms = OrderedHashReader(
                 _MappedFile(terms_map, self.name), len(terms_map)
             )
             self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
-            self._postings = self._map(directory, NewsCodec.POSTS_EXT)
+            self._postings = self._map(directory, POSTS_EXT)
             self._stored_map = self._map(directory, STORED_EXT)
             with open(directory.segment_path(segment, NUMBERS_EXT), "rb") as handle:
                 numbers = handle.read()
@@ -157,14 +182,12 @@ class SegmentData:
         value = self._terms.get(key)
         if value is None:
             return None
-        return self.read_postings(W3TermInfo.from_bytes(value), term)
+        return self.read_postings(term_info(value), term)
 
-    def read_postings(self, info: Any, term: bytes) -> Postings:
+    def read_postings(self, info: TermInfo, term: bytes) -> Postings:
         """The posting list a term's dictionary entry (from :meth:`terms`)
         points at."""
-        offset, length = info.extent()
-        if isinstance(length, tuple):  # whoosh3 3.54 decodes it as a 1-tuple
-            (length,) = length
+        offset, length, _ = info
         data = self._postings[offset : offset + length]
         return decode_postings(data, f"{self.where}, term {term!r}")
 
@@ -174,10 +197,12 @@ class SegmentData:
         if key is None:
             return 0
         value = self._terms.get(key)
-        return 0 if value is None else int(W3TermInfo.from_bytes(value).doc_frequency())
+        return 0 if value is None else term_info(value)[2]
 
-    def terms(self, field: str, prefix: bytes = b"") -> Iterator[tuple[bytes, Any]]:
-        """Yield ``(term, terminfo)`` in order for the terms of ``field``."""
+    def terms(
+        self, field: str, prefix: bytes = b""
+    ) -> Iterator[tuple[bytes, TermInfo]]:
+        """Yield ``(term, term info)`` in order for the terms of ``field``."""
         start = self._key(field, prefix)
         if start is None:
             return
@@ -185,7 +210,7 @@ class SegmentData:
         for key, value in self._terms.items_from(start):
             if key[:2] != head or not key.startswith(start):
                 return
-            yield key[2:], W3TermInfo.from_bytes(value)
+            yield key[2:], term_info(value)
 
     def facet_counts(self, field: str) -> dict[str, int]:
         """Live documents per value of a keyword field (``source``, ...)."""

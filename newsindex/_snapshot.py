@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Final
 
 from newsindex._directory import IndexDirectory
+from newsindex._fields import TEXT_FIELDS
 from newsindex._segment_reader import SegmentData
 from newsindex.errors import CorruptIndexError
-from newsindex.schema import TEXT_FIELDS
 
 #: Tries at opening the latest generation while other processes commit.
 OPEN_RETRIES: Final = 20

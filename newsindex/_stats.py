@@ -12,8 +12,8 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._facets import keyword_counts
+from newsindex._fields import NO_DATE, TEXT_FIELDS
 from newsindex._snapshot import Snapshot
-from newsindex.schema import NO_DATE, TEXT_FIELDS
 
 
 @attrs.frozen

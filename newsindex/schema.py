@@ -7,18 +7,12 @@ table of contents pickles :class:`TextField` as ``newsindex.schema.TextField``.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from whoosh import columns, fields
 
 from newsindex._codec import PositionsFormat
-
-#: Analysed fields, in the order their postings are written.
-TEXT_FIELDS: Final = ("body", "title")
-#: Fields indexed whole, as one term each.
-KEYWORD_FIELDS: Final = ("category", "id", "source")
-#: Column value of articles without a publication date (sorts last).
-NO_DATE: Final = -(2**63)
+from newsindex._fields import NO_DATE
 
 
 class TextField(fields.FieldType):
@@ -55,8 +49,3 @@ def build_schema() -> fields.Schema:
         url=fields.STORED(),
         extra=fields.STORED(),
     )
-
-
-def facet_key(value: str) -> str:
-    """The indexed form of a source or category: trimmed, lower case."""
-    return " ".join(value.split()).casefold()

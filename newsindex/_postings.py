@@ -1,0 +1,142 @@
+"""Posting lists as flat arrays: the record format, encoded and decoded.
+
+A posting list is one record in a segment's ``.pst`` file::
+
+    magic "NXp1" | count n (u32) | flags (u8)
+    doc numbers       n x u32, ascending
+    term frequencies  n x u16        (if flags & HAS_TFS; else all 1)
+    positions         sum(tf) x u16/u32, grouped by document, ascending
+                                     (if flags & HAS_POSITIONS)
+    starts            sum(tf) x u32, the character offset where each of those
+                      occurrences begins in the stored text
+                                     (if flags & HAS_STARTS)
+
+so that a reader turns it into numpy arrays without a Python loop, and no
+pickle is involved in reading postings. Reading needs only this module and
+numpy (searches never import Whoosh's codec); ``_codec.py`` writes records
+through Whoosh's codec extension point.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from typing import Final
+
+import attrs
+import numpy as np
+
+from newsindex.errors import CorruptIndexError
+
+MAGIC: Final = b"NXp1"
+HAS_TFS: Final = 1
+HAS_POSITIONS: Final = 2
+SHORT_POSITIONS: Final = 4
+HAS_STARTS: Final = 8
+#: Frequencies are stored in 16 bits; a word repeated more often than this in
+#: one field of one article counts (and keeps positions) this many times.
+MAX_TF: Final = 65535
+
+_HEADER = struct.Struct("<4sIB")
+
+U32 = np.dtype("<u4")
+U16 = np.dtype("<u2")
+
+
+@attrs.frozen(eq=False)
+class Postings:
+    """One term's posting list in one segment, as arrays.
+
+    Attributes:
+        ids: segment-local document numbers, ascending (uint32).
+        tfs: occurrences in each document (uint16).
+        positions: word positions, ``tfs[i]`` of them per document, or
+            ``None`` for fields without positions.
+        starts: character offset of each occurrence in the stored text,
+            aligned with :attr:`positions` (what highlighting needs), or
+            ``None``.
+    """
+
+    ids: np.ndarray
+    tfs: np.ndarray
+    positions: np.ndarray | None
+    starts: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @functools.cached_property
+    def bounds(self) -> np.ndarray:
+        """Start of each document's run in :attr:`positions` (n + 1 values).
+
+        Computed once per posting list: scoring, proximity and snippets all
+        look occurrences up through it.
+        """
+        out = np.zeros(len(self.tfs) + 1, dtype=np.int64)
+        np.cumsum(self.tfs, out=out[1:])
+        return out
+
+
+def record_header(count: int, flags: int) -> bytes:
+    """The fixed header of a posting record."""
+    return _HEADER.pack(MAGIC, count, flags)
+
+
+def encode_postings(
+    ids: np.ndarray,
+    tfs: np.ndarray | None,
+    positions: np.ndarray | None,
+    starts: np.ndarray | None = None,
+) -> bytes:
+    """Return the record for one posting list (see the module docstring)."""
+    flags = 0
+    parts = [b"", ids.astype(U32, copy=False).tobytes()]
+    if tfs is not None:
+        flags |= HAS_TFS
+        parts.append(tfs.astype(U16, copy=False).tobytes())
+    if positions is not None:
+        flags |= HAS_POSITIONS
+        if len(positions) == 0 or int(positions.max()) <= 0xFFFF:
+            flags |= SHORT_POSITIONS
+            parts.append(positions.astype(U16, copy=False).tobytes())
+        else:
+            parts.append(positions.astype(U32, copy=False).tobytes())
+        if starts is not None:
+            flags |= HAS_STARTS
+            parts.append(starts.astype(U32, copy=False).tobytes())
+    parts[0] = _HEADER.pack(MAGIC, len(ids), flags)
+    return b"".join(parts)
+
+
+def decode_postings(data: bytes, where: str = "postings") -> Postings:
+    """Turn a record from :func:`encode_postings` back into arrays.
+
+    Raises:
+        CorruptIndexError: the record is truncated or not ours.
+    """
+    try:
+        magic, count, flags = _HEADER.unpack_from(data)
+    except struct.error:
+        raise CorruptIndexError(f"{where}: posting record is truncated") from None
+    if magic != MAGIC:
+        raise CorruptIndexError(f"{where}: bad posting record tag {magic!r}")
+    offset = _HEADER.size
+    try:
+        ids = np.frombuffer(data, U32, count, offset)
+        offset += 4 * count
+        if flags & HAS_TFS:
+            tfs = np.frombuffer(data, U16, count, offset)
+            offset += 2 * count
+        else:
+            tfs = np.ones(count, dtype=U16)
+        positions = starts = None
+        if flags & HAS_POSITIONS:
+            total = int(tfs.sum(dtype=np.int64))
+            dtype = U16 if flags & SHORT_POSITIONS else U32
+            positions = np.frombuffer(data, dtype, total, offset)
+            offset += dtype.itemsize * total
+            if flags & HAS_STARTS:
+                starts = np.frombuffer(data, U32, total, offset)
+    except ValueError:
+        raise CorruptIndexError(f"{where}: posting record is truncated") from None
+    return Postings(ids, tfs, positions, starts)
