@@ -16,15 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from newsindex import (
-    Analyzer,
-    NewsIndex,
-    check_index,
-    evaluate,
-    ingest,
-    read_queries,
-    swap_index,
-)
+import newsindex  # each name is imported on first use: a command loads what it needs
 from newsindex._cli_output import (
     print_check,
     print_evaluation,
@@ -45,10 +37,6 @@ from newsindex._cli_parser import (
     default_index_path,
     default_jobs,
 )
-
-# Private on purpose: the size ingest() will read, which the command needs
-# for its --jobs default and progress, is no API of the library's.
-from newsindex._inputs import input_size
 from newsindex.errors import (
     ConfigurationError,
     CorruptIndexError,
@@ -67,13 +55,21 @@ def _run_index(args: argparse.Namespace) -> int:
             raise FileNotFoundError(errno.ENOENT, "no such file or directory", path)
         if not os.access(path, os.R_OK):
             raise PermissionError(errno.EACCES, "permission denied", path)
-    analyzer = None if args.stemmer is None else Analyzer(stemmer=args.stemmer)
+    analyzer = (
+        None if args.stemmer is None else newsindex.Analyzer(stemmer=args.stemmer)
+    )
+    # Private on purpose: the size ingest() will read, which the command needs
+    # for its --jobs default and progress, is no API of the library's.
+    from newsindex._inputs import input_size
+
     size = input_size(args.paths)
     jobs = default_jobs(size) if args.jobs is None else args.jobs
     progress = None if args.quiet else progress_on(sys.stderr, size)
-    with NewsIndex.open_or_create(_index_path(args), analyzer=analyzer) as index:
+    with newsindex.NewsIndex.open_or_create(
+        _index_path(args), analyzer=analyzer
+    ) as index:
         try:
-            report = ingest(
+            report = newsindex.ingest(
                 index,
                 args.paths,
                 strict=args.strict,
@@ -93,7 +89,7 @@ def _run_index(args: argparse.Namespace) -> int:
 
 
 def _run_search(args: argparse.Namespace) -> int:
-    with NewsIndex.open(_index_path(args)) as index:
+    with newsindex.NewsIndex.open(_index_path(args)) as index:
         results = index.search(
             args.query,
             limit=args.limit,
@@ -116,7 +112,7 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _run_related(args: argparse.Namespace) -> int:
-    with NewsIndex.open(_index_path(args)) as index:
+    with newsindex.NewsIndex.open(_index_path(args)) as index:
         results = index.related(
             args.id, limit=args.limit, since=args.since, until=args.until
         )
@@ -128,7 +124,7 @@ def _run_related(args: argparse.Namespace) -> int:
 
 
 def _run_suggest(args: argparse.Namespace) -> int:
-    with NewsIndex.open(_index_path(args)) as index:
+    with newsindex.NewsIndex.open(_index_path(args)) as index:
         completions = index.suggest(args.prefix, limit=args.limit)
     if args.json:
         print_json({"prefix": args.prefix, "suggestions": list(completions)})
@@ -138,7 +134,7 @@ def _run_suggest(args: argparse.Namespace) -> int:
 
 
 def _run_stats(args: argparse.Namespace) -> int:
-    with NewsIndex.open(_index_path(args)) as index:
+    with newsindex.NewsIndex.open(_index_path(args)) as index:
         stats = index.stats()
     if args.json:
         print_json(stats.to_dict())
@@ -148,9 +144,9 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    with NewsIndex.open(_index_path(args)) as index:
-        judged = list(read_queries(args.queries, split=args.split))
-        result = evaluate(index, judged)
+    with newsindex.NewsIndex.open(_index_path(args)) as index:
+        judged = list(newsindex.read_queries(args.queries, split=args.split))
+        result = newsindex.evaluate(index, judged)
     if args.json:
         print_json(result.to_dict(ranks=args.ranks))
     else:
@@ -162,7 +158,7 @@ def _run_check(args: argparse.Namespace) -> int:
     path = _index_path(args)
     if not path.is_dir():
         raise IndexNotFoundError(f"no newsindex index at {path}")
-    report = check_index(path)
+    report = newsindex.check_index(path)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -172,14 +168,14 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _run_swap(args: argparse.Namespace) -> int:
     link = _index_path(args)
-    report = check_index(args.new)
+    report = newsindex.check_index(args.new)
     if not report.ok:
         more = len(report.problems) - 1
         raise CorruptIndexError(
             f"not swapping in {args.new}: {report.problems[0]}"
             + (f" (and {more} more)" if more > 0 else "")
         )
-    swap_index(link, args.new)
+    newsindex.swap_index(link, args.new)
     print_swap(link, args.new, report.articles)
     return EXIT_OK
 
@@ -198,7 +194,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     token = args.write_token or os.environ.get("NEWSINDEX_WRITE_TOKEN") or None
     path = _index_path(args)
     # Fail here, in one line, rather than in each server process.
-    with NewsIndex.open(path) as index:
+    with newsindex.NewsIndex.open(path) as index:
         articles = index.count()
     print_serving(path, args.host, args.port, articles, writable=token is not None)
     serve(path, host=args.host, port=args.port, workers=args.workers, write_token=token)

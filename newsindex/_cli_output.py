@@ -18,16 +18,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
-from newsindex import (
-    CheckReport,
-    Evaluation,
-    Hit,
-    IndexStats,
-    IngestReport,
-    SearchResults,
-)
+if TYPE_CHECKING:  # what is printed; imported by the commands that make it
+    from newsindex import (
+        CheckReport,
+        Evaluation,
+        Hit,
+        IndexStats,
+        IngestReport,
+        SearchResults,
+    )
 
 #: Skipped records listed after ``index``; the rest are counted.
 SHOWN_PROBLEMS: Final = 20

@@ -17,10 +17,6 @@ from typing import Final, TypeAlias
 
 from newsindex import __version__
 
-# Private on purpose: the check ingest() makes, run while parsing, so that a
-# bad --encoding is a usage error (exit 2).
-from newsindex._inputs import check_encoding
-
 # Private on purpose: the library's default, shown in the help.
 from newsindex._options import DEFAULT_TYPOS
 from newsindex.errors import ConfigurationError
@@ -98,6 +94,10 @@ def default_jobs(input_bytes: int) -> int:
 
 def _encoding(text: str) -> str:
     try:
+        # Private on purpose: the check ingest() makes, run while parsing, so
+        # that a bad --encoding is a usage error (exit 2).
+        from newsindex._inputs import check_encoding
+
         check_encoding(text)
     except ConfigurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import io
 import os
 import pickle
@@ -34,7 +35,6 @@ from typing import IO, Any, Final
 
 import attrs
 import whoosh
-from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
 from newsindex.errors import CorruptIndexError, IndexExistsError, IndexLockedError
@@ -270,9 +270,15 @@ class IndexDirectory:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        #: Whoosh's view of the folder, through which its codec writes the
-        #: term dictionary and postings of new segments.
-        self.storage = FileStorage(folder)
+
+    @functools.cached_property
+    def storage(self) -> Any:
+        """Whoosh's view of the folder, through which its codec writes the
+        term dictionary and postings of new segments (writers only: searches
+        never import it)."""
+        from whoosh.filedb.filestore import FileStorage
+
+        return FileStorage(self.folder)
 
     def __repr__(self) -> str:
         return f"IndexDirectory({self.folder!r})"

@@ -142,7 +142,7 @@ def _candidate_pairs(bands: np.ndarray, key: np.ndarray) -> np.ndarray:
         head = start_of + step
         ok = head < index
         codes.append(members[ok] * n + members[head[ok]])
-    found = np.unique(np.concatenate(codes))
+    found = _unique(np.concatenate(codes))
     return np.stack([found // n, found % n], axis=1)
 
 
@@ -170,7 +170,8 @@ def leaders(
     pairs = _candidate_pairs(_bands(tables, segment, docnum), key)
     if not len(pairs):
         return head
-    involved, local = np.unique(pairs, return_inverse=True)
+    involved = _unique(pairs.ravel())
+    local = np.searchsorted(involved, pairs)
     local = local.reshape(pairs.shape)
     signatures = _signatures(tables, segment[involved], docnum[involved])
     near = similarity(signatures[local[:, 0]], signatures[local[:, 1]]) >= threshold
@@ -319,3 +320,13 @@ def _article_id(snapshot: Snapshot, cands: Candidates, row: int) -> str:
     segment = snapshot.segments[int(cands.segment[row])]
     article_id: str = segment.stored(int(cands.docnum[row]))["id"]
     return article_id
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: ``np.unique`` without its import of
+    ``numpy.ma`` (15 ms in a fresh process, on every ``newsindex search``)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered
+    keep: np.ndarray = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    return keep

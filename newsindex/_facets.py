@@ -108,7 +108,7 @@ def count_facets(
     names: Sequence[FacetName],
 ) -> dict[str, tuple[FacetCount, ...]]:
     """The facets ``names`` of the matching articles ``(segs, docnums)``."""
-    by_segment = [(si, docnums[segs == si]) for si in np.unique(segs).tolist()]
+    by_segment = [(si, docnums[segs == si]) for si in sorted(set(segs.tolist()))]
     out: dict[str, tuple[FacetCount, ...]] = {}
     for name in names:
         if name == "month":

@@ -72,7 +72,9 @@ class Gathered:
             if not len(keys):
                 return None
         assert keys is not None
-        ids, counts = np.unique(keys >> 32, return_counts=True)
+        docs = keys >> 32  # sorted: keys are
+        firsts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        ids, counts = docs[firsts], np.diff(np.r_[firsts, len(docs)])
         return ids.astype(np.int64), counts.astype(np.float64)
 
 

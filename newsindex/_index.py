@@ -8,17 +8,16 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex._checking import CheckReport, check_index
 from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
 from newsindex._expansions import ExpansionsArg, expansions_of
 from newsindex._lexicon import complete
 from newsindex._manifest import Manifest
-from newsindex._merging import MergeSummary, merge_committed
 from newsindex._options import (
     DEFAULT_TYPOS,
     DateBound,
@@ -30,19 +29,22 @@ from newsindex._options import (
 )
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
-from newsindex._related import related_articles
 from newsindex._results import SearchResults
 from newsindex._searching import search
 from newsindex._snapshot import Snapshot, load_snapshot
-from newsindex._stats import IndexStats, index_stats
 from newsindex._stemtable import attach_stem_table
-from newsindex._writing import IndexWriter, WriteSummary
+
+if TYPE_CHECKING:  # imported where used: a search needs none of them
+    from newsindex._checking import CheckReport
+    from newsindex._merging import MergeSummary
+    from newsindex._stats import IndexStats
+    from newsindex._writing import IndexWriter, WriteSummary
+
 from newsindex.errors import (
     IndexClosedError,
     IndexLockedError,
     IndexNotFoundError,
 )
-from newsindex.schema import build_schema
 
 
 class NewsIndex:
@@ -103,6 +105,8 @@ class NewsIndex:
         root = Path(path)
         prepare_new(root)
         analyzer = analyzer or Analyzer()
+        from newsindex.schema import build_schema
+
         IndexDirectory(str(root)).create(build_schema())
         # The manifest comes last: its presence marks a complete index.
         Manifest.create(root, analyzer)
@@ -222,6 +226,8 @@ class NewsIndex:
             IndexLockedError: the lock stayed taken for ``timeout`` seconds.
             ConfigurationError: ``jobs`` is not a positive integer.
         """
+        from newsindex._writing import IndexWriter
+
         return IndexWriter(self._writable(), self._analyzer, timeout=timeout, jobs=jobs)
 
     def _writable(self) -> IndexDirectory:
@@ -275,11 +281,15 @@ class NewsIndex:
         Raises:
             IndexLockedError: a writer held the lock for ``timeout`` seconds.
         """
+        from newsindex._merging import merge_committed
+
         return merge_committed(self._writable(), timeout=timeout)
 
     def optimize(self, *, timeout: float = 10.0) -> MergeSummary:
         """Merge all segments into one and drop deleted articles' data, like
         :meth:`merge` holding the write lock only to publish the result."""
+        from newsindex._merging import merge_committed
+
         return merge_committed(self._writable(), everything=True, timeout=timeout)
 
     # -- reading -------------------------------------------------------------------
@@ -404,6 +414,8 @@ class NewsIndex:
             QueryError: no article has ``article_id``; a bad limit or date.
         """
         snapshot, analyzer = self._current(), self._analyzer
+        from newsindex._related import related_articles
+
         return related_articles(
             snapshot, analyzer, self._ranking, self._limits, article_id,
             limit=limit, since=since, until=until,
@@ -412,6 +424,8 @@ class NewsIndex:
     def check(self) -> CheckReport:
         """Read the whole latest commit and report any damage (see
         :func:`newsindex.check_index`); never raises for damage."""
+        from newsindex._checking import check_index
+
         return check_index(self._path)
 
     def stats(self) -> IndexStats:
@@ -420,6 +434,8 @@ class NewsIndex:
         snapshot = self._current()
         # From the files as opened: a commit may delete them meanwhile.
         size = snapshot.size_bytes + self._manifest_size()
+        from newsindex._stats import index_stats
+
         return index_stats(snapshot, str(self._path), size, self._analyzer)
 
     def _manifest_size(self) -> int:

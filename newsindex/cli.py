@@ -55,7 +55,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from newsindex import NewsIndex, check_index
+import newsindex  # names imported on first use: a command loads what it needs
 from newsindex._cli_commands import COMMANDS
 from newsindex._cli_parser import (
     EXIT_ERROR,
@@ -144,10 +144,10 @@ def _remove_unused_index(created: list[Path]) -> None:
     never had a commit and no other writer is at work on it."""
     path = created[0]
     try:
-        with NewsIndex.open(path) as index:
+        with newsindex.NewsIndex.open(path) as index:
             writer = index.writer(timeout=0)  # holding the lock, nobody commits
             try:
-                if check_index(path).generation != 0:
+                if newsindex.check_index(path).generation != 0:
                     return
                 shutil.rmtree(path)
             finally:
