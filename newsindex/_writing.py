@@ -206,8 +206,14 @@ class IndexWriter:
 
     def _send_batch(self) -> None:
         if self._pool is None:
+            # The workers together buffer half what one process would: each
+            # is a whole interpreter with its own caches, and measured on
+            # 25,420 articles with 2 workers, 3 million tokens each peaked at
+            # 572 MB for the process tree, 750,000 each at 329 MB, in the
+            # same time (the extra segments are merged after the load).
+            per_worker = max(1, self._flush_tokens // (2 * self._jobs))
             self._pool = WorkerPool(
-                self._directory.folder, self._analyzer, self._jobs, self._flush_tokens
+                self._directory.folder, self._analyzer, self._jobs, per_worker
             )
         self._pool.submit(self._batches, self._batch)
         self._batch = []
