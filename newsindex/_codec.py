@@ -4,20 +4,11 @@ Whoosh's default codec stores postings in pickled blocks of 128 and decodes
 them one posting at a time in Python; that costs about 1.4 microseconds per
 posting to read and more to write. newsindex keeps Whoosh's segments, term
 dictionary, stored fields, columns and table of contents, and replaces only
-the posting list encoding through Whoosh's codec extension point. A posting
-list is one record in the segment's ``.pst`` file::
-
-    magic "NXp1" | count n (u32) | flags (u8)
-    doc numbers       n x u32, ascending
-    term frequencies  n x u16        (if flags & HAS_TFS; else all 1)
-    positions         sum(tf) x u16/u32, grouped by document, ascending
-                                     (if flags & HAS_POSITIONS)
-    starts            sum(tf) x u32, the character offset where each of those
-                      occurrences begins in the stored text
-                                     (if flags & HAS_STARTS)
-
-so that a reader turns it into numpy arrays without a Python loop, and no
-pickle is involved in reading postings. The matcher returned to Whoosh
+the posting list encoding through Whoosh's codec extension point: a posting
+list is one record in the segment's ``.pst`` file, in the format of
+``_postings.py`` (flat arrays: read without a Python loop or a pickle). This
+module writes those records for Whoosh's writers; searches read them without
+it. The matcher returned to Whoosh
 (:class:`ArrayMatcher`) still speaks Whoosh's matcher protocol, so Whoosh's
 own queries keep working on a newsindex index.
 """
