@@ -4,7 +4,7 @@ Collects every distinct word of the shared data, as the analyzer gives words
 to its stemmer: the texts of ``clickid/articles.jsonl``,
 ``indosum/articles.jsonl`` and ``facqa/passages.jsonl`` (title, body, and
 IndoSum's slug), the queries of each corpus, and the words of
-``stemming/*.jsonl``; tokenized with ``newsindex._analysis.TOKEN_PATTERN``,
+``stemming/*.jsonl``; tokenized with ``newsindex._tokens.TOKEN_PATTERN``,
 normalized (NFKC, lower case), hyphenated compounds kept whole *and* split
 into their parts (the analyzer stems the parts; ``SastrawiStemmer.stem``
 also accepts a whole compound). Only words that the stemmer passes on to
@@ -38,8 +38,8 @@ from typing import Any
 
 from bench.common import data_dir
 from newsindex import SastrawiStemmer
-from newsindex._analysis import TOKEN_PATTERN
 from newsindex._sastrawi import FastSastrawi, dictionary_words, reference_stemmer
+from newsindex._tokens import TOKEN_PATTERN
 
 #: source name -> (file under the data folder, fields holding text)
 SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -3,7 +3,7 @@
 One :class:`Analyzer` serves indexing, querying and highlighting, so the three
 can never disagree about what a word is. The steps, per word:
 
-1. Tokenize the original text with :data:`TOKEN_PATTERN`: runs of letters and
+1. Tokenize the original text with ``_tokens.TOKEN_PATTERN``: runs of letters and
    digits, numbers with inner separators kept whole (``5,2``, ``1.000``, and
    ``Rp10.000`` as ``Rp`` + ``10.000``), and hyphenated compounds
    (``anak-anak``, ``Covid-19``). Offsets always refer to the original text.
@@ -35,17 +35,15 @@ import attrs
 from newsindex import _wordlists
 from newsindex._stemmers import Stemmer, builtin_stemmer_for, get_stemmer
 from newsindex._stemtable import StemTable
+from newsindex._tokens import (
+    TOKEN_RE,
+    ChunkAnalysis,
+    Part,
+    WordAnalysis,
+    split_chunks,
+)
 from newsindex.errors import ConfigurationError
 
-#: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
-#: before such a number, on their own (``Rp`` of ``Rp10.000``: the lookahead
-#: and back-reference make the letter run atomic, so it is cheap); words and
-#: hyphenated compounds.
-TOKEN_PATTERN: Final = (
-    r"\d+(?:[.,]\d+)+"
-    r"|(?=([^\W\d_]+))\1(?=\d+[.,]\d)"
-    r"|[^\W_]+(?:-[^\W_]+)*"
-)
 #: Words longer than this are not indexed (they are never real words).
 MAX_WORD_LENGTH: Final = 64
 #: Distinct surface words kept in an analyzer's cache (about 150 bytes each).
@@ -57,15 +55,7 @@ TOKENIZER_VERSION: Final = 1
 DEFAULT_STOPWORDS: Final[frozenset[str]] = _wordlists.STOPWORDS
 DEFAULT_PROTECTED_WORDS: Final[frozenset[str]] = _wordlists.PROTECTED_WORDS
 
-_TOKEN_RE = re.compile(TOKEN_PATTERN)
 _HAS_DIGIT = re.compile(r"\d")
-
-# A part of a hyphenated compound that is indexed on its own:
-# (start offset within the compound, end offset, term or "" for a stopword).
-_Part = tuple[int, int, str]
-# What the cache holds for a surface word: its term ("" when it is not
-# indexed), or the parts of a compound that is split.
-_Analysis = str | tuple[_Part, ...]
 
 
 @attrs.frozen
@@ -184,12 +174,14 @@ class Analyzer:
         # Surface word -> analysis. Reads and writes of a dict are atomic, so
         # threads share it without a lock; two threads missing on the same
         # word both compute the same value.
-        self._cache: dict[str, _Analysis] = {}
+        self._cache: dict[str, WordAnalysis] = {}
         # Normalized word -> term.
         self._terms: dict[str, str] = {}
         # The index's stem table, and stems learned since it was written.
         self._stem_table: StemTable | None = None
         self._learned: dict[str, str] = {}
+        # Whole texts, for indexing (see _tokens.py).
+        self._chunks = ChunkAnalysis(self._word_analysis, cache_size)
 
     # -- configuration -----------------------------------------------------
 
@@ -307,7 +299,7 @@ class Analyzer:
         get = self._cache.get
         out: list[str] = []
         append = out.append
-        for match in _TOKEN_RE.finditer(text):
+        for match in TOKEN_RE.finditer(text):
             word = match.group()
             analysis = get(word)
             if analysis is None:
@@ -327,7 +319,7 @@ class Analyzer:
         get = self._cache.get
         out: list[tuple[int, int, str]] = []
         append = out.append
-        for match in _TOKEN_RE.finditer(text):
+        for match in TOKEN_RE.finditer(text):
             word = match.group()
             analysis = get(word)
             if analysis is None:
@@ -342,32 +334,18 @@ class Analyzer:
                 )
         return out
 
-    def terms_and_starts(self, text: str) -> tuple[list[str], list[int]]:
+    def terms_and_starts(
+        self, text: str, chunks: list[str] | None = None
+    ) -> tuple[list[str], list[int]]:
         """The terms of ``text`` and the offset where each one's word begins.
 
         The indexing path: the offsets go into the index, so that snippets
-        need no analysis at search time (see :meth:`span_at`).
+        need no analysis at search time (see :meth:`span_at`). ``chunks`` is
+        ``split_chunks(text)`` (``_tokens.py``) when the caller has it.
         """
-        get = self._cache.get
-        terms: list[str] = []
-        starts: list[int] = []
-        add_term, add_start = terms.append, starts.append
-        for match in _TOKEN_RE.finditer(text):
-            word = match.group()
-            analysis = get(word)
-            if analysis is None:
-                analysis = self._miss(word)
-            if isinstance(analysis, str):
-                if analysis:
-                    add_term(analysis)
-                    add_start(match.start())
-            else:
-                base = match.start()
-                for s, _, term in analysis:
-                    if term:
-                        add_term(term)
-                        add_start(base + s)
-        return terms, starts
+        return self._chunks.terms_and_starts(
+            split_chunks(text) if chunks is None else chunks
+        )
 
     def span_at(self, text: str, start: int) -> tuple[int, int] | None:
         """The indexed word that begins at ``start``, as ``(start, end)``.
@@ -375,7 +353,7 @@ class Analyzer:
         ``start`` is an offset from :meth:`terms_and_starts`; ``None`` if no
         indexed word begins there (the text is not the one analysed).
         """
-        match = _TOKEN_RE.match(text, start)
+        match = TOKEN_RE.match(text, start)
         if match is None:
             return None
         word = match.group()
@@ -400,8 +378,12 @@ class Analyzer:
 
     # -- cache misses --------------------------------------------------------
 
-    def _miss(self, word: str) -> _Analysis:
-        analysis: _Analysis
+    def _word_analysis(self, word: str) -> WordAnalysis:
+        analysis = self._cache.get(word)
+        return self._miss(word) if analysis is None else analysis
+
+    def _miss(self, word: str) -> WordAnalysis:
+        analysis: WordAnalysis
         if len(word) > MAX_WORD_LENGTH:
             analysis = ""
         elif "-" in word:
@@ -457,7 +439,7 @@ class Analyzer:
             _remember(self._learned, norm, stem, self._cache_size)
         return stem
 
-    def _analyze_compound(self, word: str) -> _Analysis:
+    def _analyze_compound(self, word: str) -> WordAnalysis:
         norm = _normalize(word)
         if norm in self._stopwords:
             return ""
@@ -468,7 +450,7 @@ class Analyzer:
                 # One token, indexed as the base: anak-anak -> anak,
                 # berlari-lari -> lari, memanggil-manggil -> panggil.
                 return self._analyze_word(first)
-        parts: list[_Part] = []
+        parts: list[Part] = []
         offset = 0
         for piece in pieces:
             parts.append(

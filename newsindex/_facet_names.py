@@ -8,6 +8,7 @@ filters ignore case; this feature keeps, per segment, how each was written
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,7 +33,9 @@ class FacetNames:
     def __init__(self, analyzer: Analyzer) -> None:
         self._names: Names = {field: {} for field in KEYWORD_FACETS.values()}
 
-    def prepare(self, article: Article) -> tuple[str, str]:
+    def prepare(
+        self, article: Article, chunks: Mapping[str, list[str]]
+    ) -> tuple[str, str]:
         return (" ".join(article.source.split()), " ".join(article.category.split()))
 
     def append(self, prepared: tuple[str, str], docnum: int) -> None:

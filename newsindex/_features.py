@@ -16,6 +16,7 @@ A segment written before a feature existed has no file for it:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
@@ -33,9 +34,13 @@ class SegmentFeature(Protocol):
 
     def __init__(self, analyzer: Analyzer) -> None: ...
 
-    def prepare(self, article: Article) -> Any:
+    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> Any:
         """What the feature keeps of ``article``, without changing any state
-        (a failure here leaves the segment as it was)."""
+        (a failure here leaves the segment as it was).
+
+        ``chunks`` holds each text field of the article split at whitespace
+        (``_tokens.split_chunks``), as the analyzer split it.
+        """
         ...
 
     def append(self, prepared: Any, docnum: int) -> None:

@@ -30,7 +30,8 @@ from typing import Final
 
 import attrs
 
-from newsindex._analysis import TOKEN_PATTERN, Analyzer
+from newsindex._analysis import Analyzer
+from newsindex._tokens import TOKEN_PATTERN
 from newsindex.errors import ConfigurationError
 
 #: Characters of query text considered; the rest is ignored.

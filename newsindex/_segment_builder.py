@@ -30,6 +30,7 @@ from newsindex._postings import (
 )
 from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter, stored_blob
+from newsindex._tokens import split_chunks
 
 
 @attrs.frozen
@@ -112,8 +113,9 @@ class SegmentBuilder:
         vocab = self._vocab.__getitem__
         analyze = self._analyzer.terms_and_starts
         tokens, starts = [], []
+        chunks = {name: split_chunks(getattr(article, name)) for name in TEXT_FIELDS}
         for name in TEXT_FIELDS:
-            terms, offsets = analyze(getattr(article, name))
+            terms, offsets = analyze("", chunks[name])
             tokens.append(array("I", map(vocab, terms)))
             starts.append(array("I", offsets))
         facets = (facet_key(article.source), facet_key(article.category))
@@ -125,7 +127,7 @@ class SegmentBuilder:
             facets,
             NO_DATE if ts is None else int(ts),
             stored_blob(article),
-            tuple(feature.prepare(article) for feature in self._features),
+            tuple(feature.prepare(article, chunks) for feature in self._features),
         )
 
     def append(self, prepared: PreparedArticle) -> int:

@@ -36,6 +36,7 @@ import hashlib
 import mmap
 import struct
 import zlib
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -200,7 +201,7 @@ class Signatures:
     def __init__(self, analyzer: Analyzer) -> None:
         self._rows: list[np.ndarray] = []
 
-    def prepare(self, article: Article) -> np.ndarray:
+    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> np.ndarray:
         return article_signature(article)
 
     def append(self, prepared: np.ndarray, docnum: int) -> None:

@@ -29,13 +29,14 @@ from typing import Final
 
 import attrs
 
-from newsindex._analysis import TOKEN_PATTERN, Analyzer
+from newsindex._analysis import Analyzer
 from newsindex._fields import TEXT_FIELDS
 from newsindex._gathering import Gathered
 from newsindex._lexicon import CloseWord, Lexicon, lexicon_of, typo_budget
 from newsindex._options import Typos
 from newsindex._query import Clause, ParsedQuery, QueryLimits
 from newsindex._snapshot import Snapshot
+from newsindex._tokens import TOKEN_PATTERN
 from newsindex._vocabulary import normalize
 
 #: A word used by at most this many articles may be a typo.

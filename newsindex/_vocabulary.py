@@ -25,7 +25,8 @@ import mmap
 import re
 import struct
 import unicodedata
-from collections import Counter
+from array import array
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -158,57 +159,110 @@ def read_counts(path: str) -> WordCounts:
     return WordCounts(words, terms, counts)
 
 
+class _Ids(dict[str, int]):
+    """Chunk -> dense id, assigning the next id to unseen chunks."""
+
+    def __missing__(self, chunk: str) -> int:
+        cid = self[chunk] = len(self)
+        return cid
+
+
 class SurfaceWords:
     """Segment feature: the written words of a segment's articles, counted.
 
     Each article counts once per word, whatever the field or repetitions.
+    An article is kept as the ids of its distinct chunks (the pieces of its
+    text between whitespace, see ``_tokens.py``), a few C calls per article;
+    the words of each distinct chunk are found once per segment, and the
+    articles of each word counted with numpy, when the segment is written.
     """
 
     ext: ClassVar[str] = ".nxw"
 
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
-        self._counts: Counter[str] = Counter()
-        self._terms: dict[str, str] = {}
-        # Written word -> (normalised word, term), or None when not kept.
-        self._known: dict[str, tuple[str, str] | None] = {}
+        self._chunk_ids = _Ids()
+        self._ids = array("I")  # each article's distinct chunk ids, in turn
+        self._lengths = array("I")  # how many ids each article has
 
-    def _entry(self, raw: str) -> tuple[str, str] | None:
-        word = normalize(raw)
-        if not word.isalpha() or len(word.encode("utf-8")) > MAX_WORD_BYTES:
-            return None
-        term = self._analyzer.term(raw)
-        return None if term is None else (word, term)
+    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> array[int]:
+        """The ids of the article's distinct chunks.
 
-    def prepare(self, article: Article) -> dict[str, str]:
-        """The article's distinct kept words, each with its term."""
-        known = self._known
-        found: dict[str, str] = {}
-        for text in (article.title, article.body):
-            for raw in set(_WORD_RE.findall(text)):
-                if raw in known:
-                    entry = known[raw]
-                else:
-                    entry = self._entry(raw)
-                    if len(known) >= _CACHE_SIZE:
-                        known.clear()
-                    known[raw] = entry
-                if entry is not None:
-                    found[entry[0]] = entry[1]
-        return found
+        (New chunks get ids here; an article that then fails leaves ids that
+        no article uses, which count nothing.)
+        """
+        ids = self._chunk_ids.__getitem__
+        return array(
+            "I", set(map(ids, chunks["title"])).union(map(ids, chunks["body"]))
+        )
 
-    def append(self, prepared: dict[str, str], docnum: int) -> None:
-        self._counts.update(prepared.keys())
-        self._terms.update(prepared)
+    def append(self, prepared: array[int], docnum: int) -> None:
+        self._ids.extend(prepared)
+        self._lengths.append(len(prepared))
 
     def write(self, path: str, doc_count: int) -> None:
-        words = sorted(self._counts)
-        counts = WordCounts(
-            _to_array([w.encode("utf-8") for w in words]),
-            _to_array([self._terms[w].encode("utf-8") for w in words]),
-            np.array([self._counts[w] for w in words], dtype=np.int64),
+        words, terms, word_ptr, word_ids = self._chunk_words()
+        chunk_ids = np.frombuffer(self._ids, dtype=np.uint32)
+        lengths = np.frombuffer(self._lengths, dtype=np.uint32)
+        # Every (article, word) pair, through the article's chunks...
+        per_chunk = np.diff(word_ptr)[chunk_ids]
+        docs = np.repeat(np.repeat(np.arange(len(lengths)), lengths), per_chunk)
+        firsts = np.repeat(
+            word_ptr[chunk_ids] - np.cumsum(per_chunk) + per_chunk, per_chunk
         )
-        _write(path, counts)
+        pairs = docs.astype(np.int64) * max(len(words), 1)
+        pairs += word_ids[firsts + np.arange(len(firsts))]
+        # ...each counted once. (Sorted, as they nearly are already: grouped
+        # by article. np.unique is many times slower on this.)
+        pairs.sort()
+        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+        counts = np.bincount(distinct % max(len(words), 1), minlength=len(words))
+        used = np.flatnonzero(counts)
+        order = sorted(used.tolist(), key=words.__getitem__)
+        _write(
+            path,
+            WordCounts(
+                _to_array([words[i].encode("utf-8") for i in order]),
+                _to_array([terms[i].encode("utf-8") for i in order]),
+                counts[order].astype(np.int64),
+            ),
+        )
+
+    def _chunk_words(self) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+        """The kept words (normalised) and their terms, and for each chunk
+        the ids of its kept words (``word_ids[word_ptr[c]:word_ptr[c + 1]]``)."""
+        word_of: dict[str, int] = {}
+        words: list[str] = []
+        terms: list[str] = []
+        known: dict[str, int | None] = {}  # written word -> word id, or None
+        term_of = self._analyzer.term
+        word_ptr = array("q", [0])
+        word_ids = array("q")
+        for chunk in self._chunk_ids:
+            for raw in _WORD_RE.findall(chunk):
+                if raw in known:
+                    wid = known[raw]
+                else:
+                    wid = None
+                    word = normalize(raw)
+                    if word.isalpha() and len(word.encode("utf-8")) <= MAX_WORD_BYTES:
+                        term = term_of(raw)
+                        if term is not None:
+                            wid = word_of.get(word)
+                            if wid is None:
+                                wid = word_of[word] = len(words)
+                                words.append(word)
+                                terms.append(term)
+                    known[raw] = wid
+                if wid is not None:
+                    word_ids.append(wid)
+            word_ptr.append(len(word_ids))
+        return (
+            words,
+            terms,
+            np.frombuffer(word_ptr, dtype=np.int64),
+            np.frombuffer(word_ids, dtype=np.int64),
+        )
 
     @classmethod
     def merge(cls, sources: list[tuple[Any, np.ndarray]], path: str) -> None:

@@ -4,7 +4,7 @@ absent (``None``) from segments written without them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,7 +24,8 @@ class TitleLengths:
     def __init__(self, analyzer: Analyzer) -> None:
         self.lengths: list[int] = []
 
-    def prepare(self, article: Article) -> int:
+    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> int:
+        assert " ".join(chunks["title"]) == " ".join(article.title.split(" "))
         return len(article.title)
 
     def append(self, prepared: int, docnum: int) -> None:

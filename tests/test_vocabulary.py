@@ -4,15 +4,27 @@ they serve: autocomplete, did-you-mean and typo tolerance (``_spelling.py``)."""
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import texts
 
 from newsindex import Analyzer, Article, NewsIndex, QueryError, _spelling
 from newsindex._lexicon import _cache, distance, lexicon_of, typo_budget
 from newsindex._registry import FEATURES
-from newsindex._vocabulary import SurfaceWords, WordCounts, merge_counts
+from newsindex._tokens import split_chunks
+from newsindex._vocabulary import (
+    MAX_WORD_BYTES,
+    SurfaceWords,
+    WordCounts,
+    merge_counts,
+    normalize,
+    read_counts,
+)
 from newsindex.cli import main
 
 
@@ -77,6 +89,72 @@ def test_the_feature_is_merged_by_summing_and_read_back(
     assert words["beras"] == 1
     assert words["cabai"] == 1
     assert empty_index.check().ok  # the file is checksummed with the segment
+
+
+def _reference_counts(analyzer: Analyzer, articles: list[Article]) -> dict:
+    """Each kept written word: (articles using it, its term), counted the
+    plain way, one article and one word at a time."""
+    found: dict[str, tuple[int, str]] = {}
+    for article in articles:
+        seen: dict[str, str] = {}
+        for raw in re.findall(r"[^\W_]+", article.title + " " + article.body):
+            word = normalize(raw)
+            term = analyzer.term(raw)
+            if word.isalpha() and len(word.encode()) <= MAX_WORD_BYTES and term:
+                seen[word] = term
+        for word, term in seen.items():
+            found[word] = (found.get(word, (0, ""))[0] + 1, term)
+    return found
+
+
+def _feature_counts(
+    analyzer: Analyzer, articles: list[Article], tmp_path: Path, unused: Article
+) -> dict:
+    feature = SurfaceWords(analyzer)
+
+    def chunks(article: Article) -> dict[str, list[str]]:
+        return {
+            "title": split_chunks(article.title),
+            "body": split_chunks(article.body),
+        }
+
+    for docnum, article in enumerate(articles):
+        if docnum == 1:
+            feature.prepare(unused, chunks(unused))  # prepared, never added
+        feature.append(feature.prepare(article, chunks(article)), docnum)
+    path = str(tmp_path / "words.nxw")
+    feature.write(path, len(articles))
+    counts = read_counts(path)
+    assert counts.words.tolist() == sorted(counts.words.tolist())
+    return {
+        w.decode(): (int(c), t.decode())
+        for w, c, t in zip(
+            counts.words.tolist(),
+            counts.counts.tolist(),
+            counts.terms.tolist(),
+            strict=True,
+        )
+    }
+
+
+def test_the_feature_counts_as_the_plain_way_does(
+    analyzer: Analyzer, sample_articles: list[Article], tmp_path: Path
+) -> None:
+    unused = _article(0, "Kata-kata yang tak pernah ditambahkan: zzzunik.")
+    counted = _feature_counts(analyzer, sample_articles, tmp_path, unused)
+    assert counted == _reference_counts(analyzer, sample_articles)
+    assert "zzzunik" not in counted
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(texts(20), texts()), min_size=1, max_size=6))
+def test_the_feature_counts_as_the_plain_way_does_on_any_text(
+    analyzer: Analyzer, tmp_path: Path, pairs: list[tuple[str, str]]
+) -> None:
+    articles = [_article(n, body, title) for n, (title, body) in enumerate(pairs)]
+    unused = _article(99, "zzzunik")
+    counted = _feature_counts(analyzer, articles, tmp_path, unused)
+    assert counted == _reference_counts(analyzer, articles)
 
 
 def test_merge_counts_is_a_sorted_union() -> None:
