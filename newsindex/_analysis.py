@@ -347,6 +347,11 @@ class Analyzer:
             split_chunks(text) if chunks is None else chunks
         )
 
+    def chunk_words(self, chunk: str) -> tuple[tuple[int, str], ...]:
+        """``(offset, term)`` of each indexed word of a chunk of text (a piece
+        between spaces, see ``_tokens.py``); the indexing path, cached."""
+        return self._chunks.words(chunk)
+
     def span_at(self, text: str, start: int) -> tuple[int, int] | None:
         """The indexed word that begins at ``start``, as ``(start, end)``.
 

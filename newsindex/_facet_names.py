@@ -8,7 +8,6 @@ filters ignore case; this feature keeps, per segment, how each was written
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +16,7 @@ import numpy as np
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._fields import facet_key
+from newsindex._segment_text import SegmentText
 
 #: The keyword fields that are facets, by facet name.
 KEYWORD_FACETS: dict[str, str] = {"source": "source", "category": "category"}
@@ -33,9 +33,7 @@ class FacetNames:
     def __init__(self, analyzer: Analyzer) -> None:
         self._names: Names = {field: {} for field in KEYWORD_FACETS.values()}
 
-    def prepare(
-        self, article: Article, chunks: Mapping[str, list[str]]
-    ) -> tuple[str, str]:
+    def prepare(self, article: Article) -> tuple[str, str]:
         return (" ".join(article.source.split()), " ".join(article.category.split()))
 
     def append(self, prepared: tuple[str, str], docnum: int) -> None:
@@ -45,7 +43,7 @@ class FacetNames:
                 forms = self._names[field].setdefault(key, {})
                 forms[written] = forms.get(written, 0) + 1
 
-    def write(self, path: str, doc_count: int) -> None:
+    def write(self, path: str, doc_count: int, text: SegmentText) -> None:
         Path(path).write_text(json.dumps(self._names, ensure_ascii=False), "utf-8")
 
     @classmethod

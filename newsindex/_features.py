@@ -16,13 +16,13 @@ A segment written before a feature existed has no file for it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._segment_text import SegmentText
 
 
 class SegmentFeature(Protocol):
@@ -34,21 +34,19 @@ class SegmentFeature(Protocol):
 
     def __init__(self, analyzer: Analyzer) -> None: ...
 
-    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> Any:
+    def prepare(self, article: Article) -> Any:
         """What the feature keeps of ``article``, without changing any state
-        (a failure here leaves the segment as it was).
-
-        ``chunks`` holds each text field of the article split at whitespace
-        (``_tokens.split_chunks``), as the analyzer split it.
-        """
+        (a failure here leaves the segment as it was)."""
         ...
 
     def append(self, prepared: Any, docnum: int) -> None:
         """Keep ``prepared`` as document ``docnum`` (the next number)."""
         ...
 
-    def write(self, path: str, doc_count: int) -> None:
-        """Write the feature's file of a segment of ``doc_count`` documents."""
+    def write(self, path: str, doc_count: int, text: SegmentText) -> None:
+        """Write the feature's file of a segment of ``doc_count`` documents
+        (``text``: the segment's text fields as chunks, for a feature that
+        reads the written text without keeping its own copy)."""
         ...
 
     @classmethod

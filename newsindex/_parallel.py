@@ -68,7 +68,7 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     from newsindex._segment_builder import SegmentBuilder
     from newsindex._stemtable import attach_stem_table
 
-    folder, analyzer, flush_tokens = inbox.recv()
+    folder, analyzer, flush_words = inbox.recv()
     directory = IndexDirectory(folder)
     attach_stem_table(analyzer, directory)
     codec = NewsCodec()
@@ -88,7 +88,7 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
         for article in articles:
             builder.add(article)
         outbox.send(("added", batch, builder.segment.segment_id(), first))
-        if builder.token_count >= flush_tokens:
+        if builder.word_count >= flush_words:
             outbox.send(("segment", builder.finish()))
             builder = None
 
@@ -135,11 +135,11 @@ class WorkerPool:
         analyzer: the index's analyzer (pickled to each worker, so a custom
             stemmer must be picklable).
         jobs: number of worker processes.
-        flush_tokens: tokens a worker buffers before writing a segment.
+        flush_words: words a worker buffers before writing a segment.
     """
 
     def __init__(
-        self, folder: str, analyzer: Analyzer, jobs: int, flush_tokens: int
+        self, folder: str, analyzer: Analyzer, jobs: int, flush_words: int
     ) -> None:
         self._analyzer = analyzer
         self._placed: dict[int, tuple[str, int]] = {}
@@ -147,7 +147,7 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         try:
             for number in range(jobs):
-                self._workers.append(_Worker(number, (folder, analyzer, flush_tokens)))
+                self._workers.append(_Worker(number, (folder, analyzer, flush_words)))
         except BaseException:
             self.terminate()
             raise

@@ -1,9 +1,11 @@
 """Building a new segment from articles.
 
-Analysis happens as articles are added (:meth:`SegmentBuilder.prepare` and
-:meth:`~SegmentBuilder.append`); postings are grouped with numpy once, when
-the segment is finished, so the per-word cost of building is a cache lookup
-and an array append. The files are written by ``_segment_files.py``.
+Adding an article (:meth:`SegmentBuilder.prepare` and
+:meth:`~SegmentBuilder.append`) splits its text into chunks and keeps their
+ids (``_segment_text.py``): the per-word cost of building is a dictionary
+lookup and an array append. Token streams are expanded from the chunks and
+grouped into posting lists with numpy once, when the segment is finished.
+The files are written by ``_segment_files.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from newsindex._postings import (
 )
 from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter, stored_blob
-from newsindex._tokens import split_chunks
+from newsindex._segment_text import ChunkTable, FieldChunks, SegmentText
 
 
 @attrs.frozen
@@ -38,8 +40,8 @@ class PreparedArticle:
     """An article analysed and encoded, ready to append to a segment."""
 
     id: str
-    tokens: tuple[array[int], ...]  # term ids per text field
-    starts: tuple[array[int], ...]  # character offset of each token
+    chunks: tuple[array[int], ...]  # chunk ids per text field
+    starts: tuple[array[int], ...]  # character offset of each chunk
     facets: tuple[str, str]  # source and category keys
     published: int
     blob: bytes
@@ -81,9 +83,8 @@ class SegmentBuilder:
         self._files = SegmentWriter(directory, codec)
         self._features = [feature(analyzer) for feature in FEATURES]
         self._vocab = _Vocabulary()
-        self._tokens = {name: array("I") for name in TEXT_FIELDS}
-        self._starts = {name: array("I") for name in TEXT_FIELDS}
-        self._lengths = {name: array("I") for name in TEXT_FIELDS}
+        self._table = ChunkTable(analyzer.chunk_words, self._vocab)
+        self._text = {name: FieldChunks() for name in TEXT_FIELDS}
         self._keywords: dict[str, list[tuple[str, int]]] = {
             k: [] for k in KEYWORD_FIELDS
         }
@@ -100,9 +101,10 @@ class SegmentBuilder:
         return self._files.doc_count
 
     @property
-    def token_count(self) -> int:
-        """Tokens held in memory, the measure used to decide when to flush."""
-        return sum(len(t) for t in self._tokens.values())
+    def word_count(self) -> int:
+        """Words held in memory (stopwords included), the measure used to
+        decide when to flush."""
+        return sum(len(field) for field in self._text.values())
 
     def prepare(self, article: Article) -> PreparedArticle:
         """Analyse and encode ``article`` without changing the segment.
@@ -110,35 +112,30 @@ class SegmentBuilder:
         Everything that can fail on bad input fails here, so that a failed
         article leaves no trace (see :meth:`append`).
         """
-        vocab = self._vocab.__getitem__
-        analyze = self._analyzer.terms_and_starts
-        tokens, starts = [], []
-        chunks = {name: split_chunks(getattr(article, name)) for name in TEXT_FIELDS}
+        chunks, starts = [], []
         for name in TEXT_FIELDS:
-            terms, offsets = analyze("", chunks[name])
-            tokens.append(array("I", map(vocab, terms)))
-            starts.append(array("I", offsets))
+            ids, offsets = FieldChunks.split(getattr(article, name), self._table)
+            chunks.append(ids)
+            starts.append(offsets)
         facets = (facet_key(article.source), facet_key(article.category))
         ts = published_timestamp(article.published)
         return PreparedArticle(
             article.id,
-            tuple(tokens),
+            tuple(chunks),
             tuple(starts),
             facets,
             NO_DATE if ts is None else int(ts),
             stored_blob(article),
-            tuple(feature.prepare(article, chunks) for feature in self._features),
+            tuple(feature.prepare(article) for feature in self._features),
         )
 
     def append(self, prepared: PreparedArticle) -> int:
         """Add a prepared article; return its document number."""
         docnum = self._files.store(prepared.blob)
-        for name, tokens, starts in zip(
-            TEXT_FIELDS, prepared.tokens, prepared.starts, strict=True
+        for name, chunks, starts in zip(
+            TEXT_FIELDS, prepared.chunks, prepared.starts, strict=True
         ):
-            self._tokens[name].extend(tokens)
-            self._starts[name].extend(starts)
-            self._lengths[name].append(len(tokens))
+            self._text[name].append(chunks, starts)
         self._keywords["id"].append((prepared.id, docnum))
         for name, key in zip(("source", "category"), prepared.facets, strict=True):
             if key:
@@ -154,28 +151,32 @@ class SegmentBuilder:
 
     def finish(self) -> Any:
         """Write the segment's files and return the Whoosh segment object."""
-        lengths = {
-            name: np.frombuffer(self._lengths[name], dtype=np.uint32)
-            for name in TEXT_FIELDS
-        }
         terms, ranks = _sorted_vocabulary(list(self._vocab))
+        table = self._table
+        lengths = {name: self._text[name].lengths(table) for name in TEXT_FIELDS}
 
         def postings(writer: ArrayFieldWriter, name: str) -> None:
             if name in TEXT_FIELDS:
-                _write_text_field(
-                    writer,
-                    np.frombuffer(self._tokens[name], dtype=np.uint32),
-                    np.frombuffer(self._starts[name], dtype=np.uint32),
-                    lengths[name],
-                    ranks,
-                    terms,
-                )
+                # Expanded one field at a time: the builder's memory peak.
+                tids, starts = self._text[name].tokens(table)
+                _write_text_field(writer, tids, starts, lengths[name], ranks, terms)
             else:
                 _write_keyword_field(writer, self._keywords[name])
 
+        text = SegmentText(
+            self._table.chunks,
+            {
+                name: (
+                    np.frombuffer(field.ids, dtype=np.uint32),
+                    np.frombuffer(field.counts, dtype=np.uint32),
+                )
+                for name, field in self._text.items()
+            },
+        )
+
         def features(path_of: Callable[[str], str]) -> None:
             for feature in self._features:
-                feature.write(path_of(feature.ext), self.doc_count)
+                feature.write(path_of(feature.ext), self.doc_count, text)
 
         published = np.frombuffer(self._published, dtype=np.int64)
         return self._files.finish(lengths, published, postings, features)

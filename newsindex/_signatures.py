@@ -36,7 +36,6 @@ import hashlib
 import mmap
 import struct
 import zlib
-from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -44,6 +43,7 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._segment_text import SegmentText
 
 #: Hash positions of a signature.
 SIGNATURE_SIZE: Final = 64
@@ -201,13 +201,13 @@ class Signatures:
     def __init__(self, analyzer: Analyzer) -> None:
         self._rows: list[np.ndarray] = []
 
-    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> np.ndarray:
+    def prepare(self, article: Article) -> np.ndarray:
         return article_signature(article)
 
     def append(self, prepared: np.ndarray, docnum: int) -> None:
         self._rows.append(prepared)
 
-    def write(self, path: str, doc_count: int) -> None:
+    def write(self, path: str, doc_count: int, text: SegmentText) -> None:
         values = np.empty((doc_count, SIGNATURE_SIZE), dtype="<u2")
         values[:] = NO_SIGNATURE
         if self._rows:

@@ -124,6 +124,15 @@ class ChunkAnalysis:
         # Stopwords and punctuation-only chunks have the term "".
         return list(filter(None, terms)), list(compress(starts, terms))
 
+    def words(self, chunk: str) -> tuple[tuple[int, str], ...]:
+        """``(offset, term)`` of each indexed word of one chunk (cached)."""
+        term = self._terms.get(chunk)
+        if term is None:
+            term = self._analyse(chunk)
+        if term is _SPECIAL:
+            return self._parts_of(chunk)
+        return ((0, term),) if term else ()  # type: ignore[return-value]
+
     def _splice(
         self, terms: list[Any], starts: list[int], chunks: list[str]
     ) -> tuple[list[Any], list[int]]:

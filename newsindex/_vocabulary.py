@@ -26,7 +26,6 @@ import re
 import struct
 import unicodedata
 from array import array
-from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -34,13 +33,12 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._segment_text import SegmentText
 
 #: Longer words (in UTF-8 bytes) are left out: they are never real words
 #: that anyone types (``wonderfulnoonskyofjakarta``), and they would widen
 #: every fixed-width array.
 MAX_WORD_BYTES: Final = 24
-#: Distinct written words a builder remembers the analysis of.
-_CACHE_SIZE: Final = 200_000
 
 _MAGIC: Final = b"NXw1"
 _HEADER = struct.Struct("<4sIHH")
@@ -159,66 +157,47 @@ def read_counts(path: str) -> WordCounts:
     return WordCounts(words, terms, counts)
 
 
-class _Ids(dict[str, int]):
-    """Chunk -> dense id, assigning the next id to unseen chunks."""
-
-    def __missing__(self, chunk: str) -> int:
-        cid = self[chunk] = len(self)
-        return cid
-
-
 class SurfaceWords:
     """Segment feature: the written words of a segment's articles, counted.
 
     Each article counts once per word, whatever the field or repetitions.
-    An article is kept as the ids of its distinct chunks (the pieces of its
-    text between whitespace, see ``_tokens.py``), a few C calls per article;
-    the words of each distinct chunk are found once per segment, and the
-    articles of each word counted with numpy, when the segment is written.
+    Nothing is kept per article: when the segment is written, the words of
+    each distinct chunk of its text (``_segment_text.py``) are found once,
+    and the articles using each word counted with numpy from the articles'
+    chunks.
     """
 
     ext: ClassVar[str] = ".nxw"
 
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
-        self._chunk_ids = _Ids()
-        self._ids = array("I")  # each article's distinct chunk ids, in turn
-        self._lengths = array("I")  # how many ids each article has
 
-    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> array[int]:
-        """The ids of the article's distinct chunks.
+    def prepare(self, article: Article) -> None:
+        return None
 
-        (New chunks get ids here; an article that then fails leaves ids that
-        no article uses, which count nothing.)
-        """
-        ids = self._chunk_ids.__getitem__
-        return array(
-            "I", set(map(ids, chunks["title"])).union(map(ids, chunks["body"]))
-        )
+    def append(self, prepared: None, docnum: int) -> None:
+        pass
 
-    def append(self, prepared: array[int], docnum: int) -> None:
-        self._ids.extend(prepared)
-        self._lengths.append(len(prepared))
-
-    def write(self, path: str, doc_count: int) -> None:
-        words, terms, word_ptr, word_ids = self._chunk_words()
-        chunk_ids = np.frombuffer(self._ids, dtype=np.uint32)
-        lengths = np.frombuffer(self._lengths, dtype=np.uint32)
-        # Every (article, word) pair, through the article's chunks...
-        per_chunk = np.diff(word_ptr)[chunk_ids]
-        docs = np.repeat(np.repeat(np.arange(len(lengths)), lengths), per_chunk)
-        firsts = np.repeat(
-            word_ptr[chunk_ids] - np.cumsum(per_chunk) + per_chunk, per_chunk
-        )
-        pairs = docs.astype(np.int64) * max(len(words), 1)
-        pairs += word_ids[firsts + np.arange(len(firsts))]
-        # ...each counted once. (Sorted, as they nearly are already: grouped
-        # by article. np.unique is many times slower on this.)
-        pairs.sort()
-        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-        counts = np.bincount(distinct % max(len(words), 1), minlength=len(words))
-        used = np.flatnonzero(counts)
-        order = sorted(used.tolist(), key=words.__getitem__)
+    def write(self, path: str, doc_count: int, text: SegmentText) -> None:
+        words, terms, word_ptr, word_ids = self._chunk_words(text.chunks)
+        width = max(len(words), 1)
+        pairs = []
+        for chunk_ids, counts in text.fields.values():
+            # Every (article, word) pair, through the article's chunks...
+            per_chunk = np.diff(word_ptr)[chunk_ids]
+            docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+            field = np.repeat(docs * width, per_chunk)
+            del docs
+            firsts = word_ptr[chunk_ids] - np.cumsum(per_chunk) + per_chunk
+            field += word_ids[np.repeat(firsts, per_chunk) + np.arange(len(field))]
+            pairs.append(field)
+        # ...each counted once. (np.unique is many times slower on these.)
+        both = np.concatenate(pairs)
+        del pairs
+        both.sort()
+        distinct = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
+        counts = np.bincount(distinct % width, minlength=len(words))
+        order = sorted(np.flatnonzero(counts).tolist(), key=words.__getitem__)
         _write(
             path,
             WordCounts(
@@ -228,7 +207,9 @@ class SurfaceWords:
             ),
         )
 
-    def _chunk_words(self) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    def _chunk_words(
+        self, chunks: list[str]
+    ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
         """The kept words (normalised) and their terms, and for each chunk
         the ids of its kept words (``word_ids[word_ptr[c]:word_ptr[c + 1]]``)."""
         word_of: dict[str, int] = {}
@@ -238,7 +219,7 @@ class SurfaceWords:
         term_of = self._analyzer.term
         word_ptr = array("q", [0])
         word_ids = array("q")
-        for chunk in self._chunk_ids:
+        for chunk in chunks:
             for raw in _WORD_RE.findall(chunk):
                 if raw in known:
                     wid = known[raw]

@@ -46,12 +46,14 @@ from newsindex._segment_reader import SegmentData
 from newsindex._stemtable import save_learned_stems
 from newsindex.errors import ArticleError, ConfigurationError, WriterClosedError
 
-#: Tokens buffered in memory before a writer (or each analysis worker) flushes
-#: them to a segment file: 8 bytes each, and several times that while they are
-#: grouped at flush time. Measured on the 25,420 CLICK-ID + IndoSum articles
-#: (one process): peak RSS 400 MB at 12 million, 276 MB at 3 million, at the
-#: same build time; the extra segments are merged by the tiered policy.
-DEFAULT_FLUSH_TOKENS: Final = 3_000_000
+#: Words (stopwords included) buffered in memory before a writer (or each
+#: analysis worker) flushes them to a segment file: 8 bytes each (a chunk id
+#: and an offset, see ``_segment_text.py``), and several times that while
+#: they are grouped at flush time. 4 million words are about 3 million
+#: indexed tokens: measured on the 25,420 CLICK-ID + IndoSum articles (one
+#: process), peak RSS 400 MB at 12 million tokens, 276 MB at 3 million, at
+#: the same build time; the extra segments are merged by the tiered policy.
+DEFAULT_FLUSH_WORDS: Final = 4_000_000
 
 
 @attrs.frozen
@@ -98,7 +100,7 @@ class IndexWriter:
         *,
         timeout: float = 10.0,
         jobs: int = 1,
-        flush_tokens: int = DEFAULT_FLUSH_TOKENS,
+        flush_words: int = DEFAULT_FLUSH_WORDS,
     ) -> None:
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ConfigurationError(f"jobs must be a positive integer, not {jobs!r}")
@@ -107,7 +109,7 @@ class IndexWriter:
         self._analyzer = analyzer
         self._codec = NewsCodec()
         self._jobs = jobs
-        self._flush_tokens = flush_tokens
+        self._flush_words = flush_words
         self._lock: FileLock | None = directory.lock(timeout)
         self._readers: list[SegmentData] = []
         try:
@@ -195,7 +197,7 @@ class IndexWriter:
             replaced = self._remove(article.id)
             docnum = builder.append(prepared)
             self._pending[article.id] = (builder.segment, docnum)
-            if builder.token_count >= self._flush_tokens:
+            if builder.word_count >= self._flush_words:
                 self._flush()
         return replaced
 
@@ -210,8 +212,9 @@ class IndexWriter:
             # is a whole interpreter with its own caches, and measured on
             # 25,420 articles with 2 workers, 3 million tokens each peaked at
             # 572 MB for the process tree, 750,000 each at 329 MB, in the
-            # same time (the extra segments are merged after the load).
-            per_worker = max(1, self._flush_tokens // (2 * self._jobs))
+            # same time (the extra segments are merged after the load). A
+            # token is about 4/3 words.
+            per_worker = max(1, self._flush_words // (2 * self._jobs))
             self._pool = WorkerPool(
                 self._directory.folder, self._analyzer, self._jobs, per_worker
             )

@@ -4,7 +4,7 @@ absent (``None``) from segments written without them."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ import pytest
 from newsindex import Analyzer, Article, NewsIndex
 from newsindex._index import NewsIndex as Facade
 from newsindex._registry import FEATURES
+from newsindex._segment_text import SegmentText
 
 
 class TitleLengths:
@@ -24,16 +25,19 @@ class TitleLengths:
     def __init__(self, analyzer: Analyzer) -> None:
         self.lengths: list[int] = []
 
-    def prepare(self, article: Article, chunks: Mapping[str, list[str]]) -> int:
-        assert " ".join(chunks["title"]) == " ".join(article.title.split(" "))
+    def prepare(self, article: Article) -> int:
         return len(article.title)
 
     def append(self, prepared: int, docnum: int) -> None:
         assert docnum == len(self.lengths)
         self.lengths.append(prepared)
 
-    def write(self, path: str, doc_count: int) -> None:
+    def write(self, path: str, doc_count: int, text: SegmentText) -> None:
         assert doc_count == len(self.lengths)
+        # The segment's text, as chunks: each article's title words are there.
+        ids, counts = text.fields["title"]
+        assert len(counts) == doc_count
+        assert sum(len(text.chunks[i]) for i in ids) >= sum(self.lengths) - len(ids)
         Path(path).write_text(json.dumps(self.lengths))
 
     @classmethod

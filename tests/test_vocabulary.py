@@ -8,6 +8,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,8 @@ from strategies import texts
 from newsindex import Analyzer, Article, NewsIndex, QueryError, _spelling
 from newsindex._lexicon import _cache, distance, lexicon_of, typo_budget
 from newsindex._registry import FEATURES
-from newsindex._tokens import split_chunks
+from newsindex._segment_builder import _Vocabulary
+from newsindex._segment_text import ChunkTable, FieldChunks, SegmentText
 from newsindex._vocabulary import (
     MAX_WORD_BYTES,
     SurfaceWords,
@@ -110,20 +112,25 @@ def _reference_counts(analyzer: Analyzer, articles: list[Article]) -> dict:
 def _feature_counts(
     analyzer: Analyzer, articles: list[Article], tmp_path: Path, unused: Article
 ) -> dict:
-    feature = SurfaceWords(analyzer)
-
-    def chunks(article: Article) -> dict[str, list[str]]:
-        return {
-            "title": split_chunks(article.title),
-            "body": split_chunks(article.body),
-        }
-
-    for docnum, article in enumerate(articles):
-        if docnum == 1:
-            feature.prepare(unused, chunks(unused))  # prepared, never added
-        feature.append(feature.prepare(article, chunks(article)), docnum)
+    """What the feature writes for ``articles`` (``unused`` is split into
+    chunks as if added, but never added), read back."""
+    table = ChunkTable(analyzer.chunk_words, _Vocabulary())
+    fields = {"title": FieldChunks(), "body": FieldChunks()}
+    for n, article in enumerate(articles):
+        if n == 1:
+            for name in fields:
+                FieldChunks.split(getattr(unused, name), table)
+        for name, field in fields.items():
+            field.append(*FieldChunks.split(getattr(article, name), table))
+    text = SegmentText(
+        table.chunks,
+        {
+            name: (np.frombuffer(f.ids, np.uint32), np.frombuffer(f.counts, np.uint32))
+            for name, f in fields.items()
+        },
+    )
     path = str(tmp_path / "words.nxw")
-    feature.write(path, len(articles))
+    SurfaceWords(analyzer).write(path, len(articles), text)
     counts = read_counts(path)
     assert counts.words.tolist() == sorted(counts.words.tolist())
     return {

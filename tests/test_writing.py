@@ -60,7 +60,7 @@ def test_updates_across_commits_and_flushes_never_duplicate(
     # so copies of one id sit in different unfinished segments.
     for round_ in range(3):
         writer = plain_index.writer()
-        writer._flush_tokens = 20
+        writer._flush_words = 20
         with writer:
             for i in range(30):
                 writer.add(numbered_article(i % 10, round_ * 100 + i))
@@ -124,7 +124,7 @@ def test_cancel_removes_the_writers_files(plain_index: NewsIndex) -> None:
     plain_index.add(numbered_article(1))
     before = sorted(p.name for p in plain_index.path.iterdir())
     writer = plain_index.writer()
-    writer._flush_tokens = 5
+    writer._flush_words = 5
     for i in range(20):
         writer.add(numbered_article(i))
     writer.cancel()
@@ -197,7 +197,7 @@ def test_upsert_in_one_writer_keeps_the_newest(empty_index: NewsIndex) -> None:
 def test_upsert_across_flushed_segments(empty_index: NewsIndex) -> None:
     # A tiny flush threshold puts every article in a segment of its own.
     with IndexWriter(
-        empty_index._directory, empty_index.analyzer, flush_tokens=1
+        empty_index._directory, empty_index.analyzer, flush_words=1
     ) as writer:
         writer.add(article("a", "Versi pertama"))
         writer.add(article("b"))

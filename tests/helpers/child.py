@@ -131,7 +131,7 @@ def _faulty_writer(index_path: str, limit: int, flush: int, out: str) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         index = NewsIndex.open(index_path)
         writer = index.writer(timeout=5.0)
-        writer._flush_tokens = flush
+        writer._flush_words = flush
         _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
         added, deleted = corpus.fault_batch()
