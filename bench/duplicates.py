@@ -176,7 +176,7 @@ def exact_pairs(recs: list[dict[str, Any]], at_least: float) -> set[tuple[int, i
 
 def locate(index: NewsIndex) -> dict[str, tuple[int, int]]:
     """Article id -> (segment index, document number) in the latest commit."""
-    snapshot = index._current()
+    snapshot = index._engine._current()
     where = {}
     for si, segment in enumerate(snapshot.segments):
         for docnum in np.flatnonzero(segment.live).tolist():
@@ -193,7 +193,7 @@ def group_heads(
     """Each of ``ids`` -> the id heading its group (in the order of ``ids``)."""
     rows = np.array([where[i] for i in ids], dtype=np.int64).reshape(-1, 2)
     head = leaders(
-        index._current(), rows[:, 0], rows[:, 1], np.arange(len(ids)), threshold
+        index._engine._current(), rows[:, 0], rows[:, 1], np.arange(len(ids)), threshold
     )
     return {ids[i]: ids[h] for i, h in enumerate(head.tolist())}
 

@@ -187,7 +187,7 @@ def suggest_latency(path: Path, texts: list[str]) -> dict[str, Any]:
     build time."""
     with NewsIndex.open(path) as index:
         started = time.perf_counter()
-        lexicon = lexicon_of(index._current())
+        lexicon = lexicon_of(index._engine._current())
         built = time.perf_counter() - started
         prefixes = []
         for text in texts:

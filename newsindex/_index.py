@@ -1,23 +1,23 @@
-"""The :class:`NewsIndex` facade: open or create an index, write, search."""
+"""The :class:`NewsIndex` facade: open or create an index, write, search.
+
+Everything here forwards to the index's engine (``_engine.py``): the
+embedded one for a directory, Xapian for a ``xapian:`` location.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex._directory import MANIFEST_NAME, IndexDirectory, prepare_new
-from newsindex._expansions import ExpansionsArg, expansions_of
-from newsindex._lexicon import complete
-from newsindex._manifest import Manifest
+from newsindex._engine import Engine, Settings, Writer
+from newsindex._expansions import ExpansionsArg
+from newsindex._locations import open_engine
 from newsindex._options import (
     DEFAULT_TYPOS,
     DateBound,
@@ -30,25 +30,20 @@ from newsindex._options import (
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
 from newsindex._results import SearchResults
-from newsindex._searching import search
-from newsindex._snapshot import Snapshot, load_snapshot
-from newsindex._stemtable import attach_stem_table
 
 if TYPE_CHECKING:  # imported where used: a search needs none of them
     from newsindex._checking import CheckReport
     from newsindex._merging import MergeSummary
     from newsindex._stats import IndexStats
-    from newsindex._writing import IndexWriter, WriteSummary
+    from newsindex._writing import WriteSummary
 
-from newsindex.errors import (
-    IndexClosedError,
-    IndexLockedError,
-    IndexNotFoundError,
-)
+from newsindex.errors import IndexLockedError
+
+Location = str | os.PathLike[str]
 
 
 class NewsIndex:
-    """An on-disk index of news articles.
+    """An index of news articles.
 
     Create one with :meth:`create` or open one with :meth:`open`. A
     ``NewsIndex`` may be shared by any number of threads: searches see each
@@ -57,7 +52,10 @@ class NewsIndex:
     time while others keep searching.
 
     Args (of :meth:`open` and :meth:`create`):
-        path: the index directory.
+        location: the index directory; or ``xapian:PATH`` for one Xapian
+            database, ``xapian+tcp://HOST:PORT[,HOST:PORT...]`` for Xapian
+            shards served by ``xapian-tcpsrv`` (see the README, "Beyond one
+            machine").
         analyzer: the analyzer; when opening, it must equal the one the
             index was built with (default: the recorded one).
         ranking: ranking constants (default: the tuned ones).
@@ -66,154 +64,86 @@ class NewsIndex:
             ``Expansions``, or a mapping ``{"KPK": "Komisi ..."}`` to add).
     """
 
-    def __init__(
-        self,
-        path: Path,
-        analyzer: Analyzer,
-        ranking: Ranking | None,
-        limits: QueryLimits | None,
-        expansions: ExpansionsArg = None,
-    ) -> None:
-        self._expansions = expansions_of(expansions)
-        self._path = path
-        self._analyzer = analyzer
-        self._ranking = ranking or Ranking()
-        self._limits = limits or QueryLimits()
-        self._directory = IndexDirectory(os.path.realpath(path))
-        attach_stem_table(self._analyzer, self._directory)
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._closed = False
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
     # -- construction --------------------------------------------------------
 
     @classmethod
     def create(
         cls,
-        path: str | os.PathLike[str],
+        location: Location,
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
         expansions: ExpansionsArg = None,
     ) -> NewsIndex:
-        """Create a new, empty index in ``path`` (made if missing).
+        """Create a new, empty index at ``location`` (a directory is made if
+        missing).
 
         Raises:
-            IndexExistsError: ``path`` is not an empty directory.
+            IndexExistsError: ``location`` is not an empty directory (or an
+                empty Xapian database).
         """
-        root = Path(path)
-        prepare_new(root)
-        analyzer = analyzer or Analyzer()
-        from newsindex.schema import build_schema
-
-        IndexDirectory(str(root)).create(build_schema())
-        # The manifest comes last: its presence marks a complete index.
-        Manifest.create(root, analyzer)
-        return cls(root, analyzer, ranking, limits, expansions)
+        settings = _settings(analyzer, ranking, limits, expansions)
+        return cls(open_engine(location, settings, create=True))
 
     @classmethod
     def open(
         cls,
-        path: str | os.PathLike[str],
+        location: Location,
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
         expansions: ExpansionsArg = None,
     ) -> NewsIndex:
-        """Open the index in ``path``.
+        """Open the index at ``location``.
 
         Raises:
             IndexNotFoundError: there is no index there.
             IndexFormatError: it was written by an incompatible version.
             AnalyzerMismatchError: ``analyzer`` differs from the index's.
         """
-        root = Path(path)
-        if not root.is_dir():
-            raise IndexNotFoundError(f"no newsindex index at {root}")
-        chosen = Manifest.read(root).analyzer(analyzer)
-        index = cls(root, chosen, ranking, limits, expansions)
-        index._current()  # fail now, not at the first search, if it is damaged
-        return index
+        settings = _settings(analyzer, ranking, limits, expansions)
+        return cls(open_engine(location, settings, create=False))
 
     @classmethod
     def open_or_create(
         cls,
-        path: str | os.PathLike[str],
+        location: Location,
         *,
         analyzer: Analyzer | None = None,
         ranking: Ranking | None = None,
         limits: QueryLimits | None = None,
         expansions: ExpansionsArg = None,
     ) -> NewsIndex:
-        """Open the index in ``path``, creating it if there is none."""
-        root = Path(path)
-        make = cls.open if (root / MANIFEST_NAME).exists() else cls.create
-        return make(
-            root, analyzer=analyzer, ranking=ranking, limits=limits,
-            expansions=expansions,
-        )  # fmt: skip
+        """Open the index at ``location``, creating it if there is none."""
+        settings = _settings(analyzer, ranking, limits, expansions)
+        return cls(open_engine(location, settings, create=None))
 
     # -- properties ------------------------------------------------------------
 
     @property
+    def location(self) -> str:
+        """Where the index is, as given (a directory, or a Xapian location)."""
+        return self._engine.location
+
+    @property
     def path(self) -> Path:
-        """The index directory."""
-        return self._path
+        """The index directory (for a Xapian location, the location as a
+        path: prefer :attr:`location`)."""
+        return Path(self._engine.location)
 
     @property
     def analyzer(self) -> Analyzer:
         """The analyzer this index is built and searched with."""
-        return self._analyzer
-
-    @property
-    def ranking(self) -> Ranking:
-        """The ranking constants searches use."""
-        return self._ranking
-
-    # -- snapshots ---------------------------------------------------------------
-
-    def _current(self) -> Snapshot:
-        """The snapshot of the latest commit, reopened if it changed.
-
-        Follows a newer commit, and a swap of the directory behind a
-        symbolic link (see :func:`swap_index`).
-        """
-        if self._closed:
-            raise IndexClosedError(f"the index at {self._path} was closed")
-        real = os.path.realpath(self._path)
-        if real != self._directory.folder:
-            self._follow_swap(real)
-        latest = self._directory.latest_generation()
-        snapshot = self._snapshot
-        if snapshot is not None and snapshot.generation == latest:
-            return snapshot
-        with self._lock:
-            snapshot = self._snapshot
-            if snapshot is None or snapshot.generation != latest:
-                snapshot = load_snapshot(self._directory, snapshot)
-                # Replaced snapshots are not closed here: a search in another
-                # thread may still be reading them. Their files close when the
-                # last reference goes.
-                self._snapshot = snapshot
-            return snapshot
-
-    def _follow_swap(self, real: str) -> None:
-        """Switch to the index a swapped symbolic link now points at."""
-        with self._lock:
-            if real == self._directory.folder:
-                return
-            Manifest.read(Path(real)).analyzer(self._analyzer)
-            self._directory = IndexDirectory(real)
-            attach_stem_table(self._analyzer, self._directory)
-            # Drop the old snapshot (searches still using it keep it alive);
-            # generations of two indexes are not comparable.
-            self._snapshot = None
+        return self._engine.analyzer
 
     # -- writing -------------------------------------------------------------------
 
-    def writer(self, *, timeout: float = 10.0, jobs: int = 1) -> IndexWriter:
+    def writer(self, *, timeout: float = 10.0, jobs: int = 1) -> Writer:
         """Start an atomic batch of changes (see :class:`IndexWriter`).
 
         Args:
@@ -226,18 +156,7 @@ class NewsIndex:
             IndexLockedError: the lock stayed taken for ``timeout`` seconds.
             ConfigurationError: ``jobs`` is not a positive integer.
         """
-        from newsindex._writing import IndexWriter
-
-        return IndexWriter(self._writable(), self._analyzer, timeout=timeout, jobs=jobs)
-
-    def _writable(self) -> IndexDirectory:
-        """The directory to write to: the one a swapped link points at now."""
-        if self._closed:
-            raise IndexClosedError(f"the index at {self._path} was closed")
-        real = os.path.realpath(self._path)
-        if real != self._directory.folder:
-            self._follow_swap(real)
-        return self._directory
+        return self._engine.writer(timeout, jobs)
 
     def add(self, article: Article, *, timeout: float = 10.0) -> WriteSummary:
         """Add or replace one article and commit (see :meth:`writer`)."""
@@ -281,30 +200,22 @@ class NewsIndex:
         Raises:
             IndexLockedError: a writer held the lock for ``timeout`` seconds.
         """
-        from newsindex._merging import merge_committed
-
-        return merge_committed(self._writable(), timeout=timeout)
+        return self._engine.merge(timeout, everything=False)
 
     def optimize(self, *, timeout: float = 10.0) -> MergeSummary:
         """Merge all segments into one and drop deleted articles' data, like
         :meth:`merge` holding the write lock only to publish the result."""
-        from newsindex._merging import merge_committed
-
-        return merge_committed(self._writable(), everything=True, timeout=timeout)
+        return self._engine.merge(timeout, everything=True)
 
     # -- reading -------------------------------------------------------------------
 
     def count(self) -> int:
         """Number of articles in the latest commit."""
-        return self._current().doc_count
+        return self._engine.count()
 
     def get(self, article_id: str) -> Article | None:
         """Return the article with ``article_id``, or ``None``."""
-        for segment in self._current().segments:
-            docnums = segment.docnums_for_id(article_id)
-            if docnums:
-                return segment.article(docnums[-1])
-        return None
+        return self._engine.get(article_id)
 
     def __contains__(self, article_id: object) -> bool:
         return isinstance(article_id, str) and self.get(article_id) is not None
@@ -366,7 +277,6 @@ class NewsIndex:
         Raises:
             QueryError: a bad limit, offset, page, sort, or date.
         """
-        snapshot = self._current()
         options = SearchOptions(
             limit=limit,
             offset=offset,
@@ -382,10 +292,7 @@ class NewsIndex:
             collapse=collapse,
             recency=recency,
         )
-        return search(
-            snapshot, self._analyzer, self._ranking, self._limits, query, options,
-            self._expansions,
-        )  # fmt: skip
+        return self._engine.search(query, options)
 
     def suggest(self, prefix: str, limit: int = 10) -> tuple[str, ...]:
         """Autocomplete: ``prefix`` with its last word completed by the index's
@@ -394,7 +301,7 @@ class NewsIndex:
         Raises:
             QueryError: ``prefix`` is not text, or a bad ``limit``.
         """
-        return complete(self._current(), prefix, limit, self._limits.max_limit)
+        return self._engine.suggest(prefix, limit)
 
     def related(
         self,
@@ -413,54 +320,28 @@ class NewsIndex:
         Raises:
             QueryError: no article has ``article_id``; a bad limit or date.
         """
-        snapshot, analyzer = self._current(), self._analyzer
-        from newsindex._related import related_articles
-
-        return related_articles(
-            snapshot, analyzer, self._ranking, self._limits, article_id,
-            limit=limit, since=since, until=until,
-        )  # fmt: skip
+        return self._engine.related(article_id, limit, since, until)
 
     def check(self) -> CheckReport:
         """Read the whole latest commit and report any damage (see
         :func:`newsindex.check_index`); never raises for damage."""
-        from newsindex._checking import check_index
-
-        return check_index(self._path)
+        return self._engine.check()
 
     def stats(self) -> IndexStats:
         """Counts, size on disk, date range, sources and categories of the
         index (see :class:`IndexStats`)."""
-        snapshot = self._current()
-        # From the files as opened: a commit may delete them meanwhile.
-        size = snapshot.size_bytes + self._manifest_size()
-        from newsindex._stats import index_stats
-
-        return index_stats(snapshot, str(self._path), size, self._analyzer)
-
-    def _manifest_size(self) -> int:
-        try:
-            return os.stat(os.path.join(self._directory.folder, MANIFEST_NAME)).st_size
-        except OSError:  # swapped away meanwhile
-            return 0
+        return self._engine.stats()
 
     def __iter__(self) -> Iterator[Article]:
         """Every article of the latest commit (as of the call), in index
         order; commits made while iterating do not change what it yields."""
-        snapshot = self._current()
-        for segment in snapshot.segments:
-            for docnum in np.flatnonzero(segment.live).tolist():
-                yield segment.article(docnum)
+        return self._engine.articles()
 
     # -- lifetime ----------------------------------------------------------------
 
     def close(self) -> None:
         """Close the index's files. Searching afterwards raises."""
-        with self._lock:
-            if self._snapshot is not None:
-                self._snapshot.close()
-                self._snapshot = None
-            self._closed = True
+        self._engine.close()
 
     def __enter__(self) -> NewsIndex:
         return self
@@ -474,4 +355,18 @@ class NewsIndex:
         self.close()
 
     def __repr__(self) -> str:
-        return f"NewsIndex({str(self._path)!r})"
+        return f"NewsIndex({self._engine.location!r})"
+
+
+def _settings(
+    analyzer: Analyzer | None,
+    ranking: Ranking | None,
+    limits: QueryLimits | None,
+    expansions: ExpansionsArg,
+) -> Settings:
+    return Settings(
+        analyzer=analyzer,
+        ranking=ranking or Ranking(),
+        limits=limits or QueryLimits(),
+        expansions=expansions,
+    )

@@ -53,10 +53,10 @@ from typing import IO, Any
 import attrs
 
 from newsindex._article import Article
+from newsindex._engine import Writer
 from newsindex._index import NewsIndex
 from newsindex._records import SUPPORTED_SUFFIXES, read_file, unreadable
 from newsindex._records import Problem as Problem  # re-exported for the root
-from newsindex._writing import IndexWriter
 from newsindex.errors import ConfigurationError, IndexLockedError, InputError
 
 
@@ -178,9 +178,12 @@ def ingest(
         raise ConfigurationError(f"jobs must be a positive integer, not {jobs!r}")
     check_encoding(encoding)
     # A directory being read may hold the index itself; its files are not input.
-    info = os.stat(index.path)
+    skip = set()
+    with contextlib.suppress(OSError):  # a Xapian location has no directory
+        info = os.stat(index.location.removeprefix("xapian:"))
+        skip.add((info.st_dev, info.st_ino))
     reading = _Reading(
-        skip=frozenset({(info.st_dev, info.st_ino)}),
+        skip=frozenset(skip),
         strict=strict,
         encoding=encoding,
         progress=progress,
@@ -207,7 +210,7 @@ def _writer(
     jobs: int,
     timeout: float,
     waiting: Callable[[IndexLockedError], None] | None,
-) -> IndexWriter:
+) -> Writer:
     """The index's writer, saying to ``waiting`` first if it has to wait."""
     if waiting is None or timeout <= 0:
         return index.writer(jobs=jobs, timeout=timeout)
@@ -261,7 +264,7 @@ class _Reading:
     progress: Callable[[int], None] | None
     progress_bytes: Callable[[int], None] | None
 
-    def feed(self, writer: IndexWriter, paths: list[str]) -> tuple[int, list[Problem]]:
+    def feed(self, writer: Writer, paths: list[str]) -> tuple[int, list[Problem]]:
         """Add every readable article to ``writer``; return (files, problems)."""
         files = articles = 0
         skipped: list[Problem] = []

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from newsindex import IndexWriter, NewsIndex, __version__
+from newsindex import IndexWriter, NewsIndex, __version__, _embedded
 from newsindex._cli_output import Progress
 from newsindex._cli_parser import PARALLEL_FROM_BYTES, default_jobs
 from newsindex.cli import (
@@ -685,16 +685,16 @@ def test_a_new_index_that_another_writer_holds_is_left_alone(
     """Two first runs into one new folder: the one that fails for the lock
     does not remove the index the other one is writing."""
     index = tmp_path / "ix"
-    real_create = NewsIndex.create
+    real_open = _embedded.open_embedded
     held: list[IndexWriter] = []
 
-    def create_and_lock(path: Path, **options: Any) -> NewsIndex:
-        created = real_create(path, **options)
-        with NewsIndex.open(path) as other:
-            held.append(other.writer())  # the other run, busy writing
-        return created
+    def create_and_lock(root: Path, settings: Any, *, create: bool | None) -> Any:
+        made = real_open(root, settings, create=create)
+        if not held:
+            held.append(made.writer(timeout=0, jobs=1))  # the other run, writing
+        return made
 
-    monkeypatch.setattr(NewsIndex, "create", create_and_lock)
+    monkeypatch.setattr(_embedded, "open_embedded", create_and_lock)
     argv = ["index", "--index", str(index), "--timeout", "0", str(corpus)]
     assert run(capsys, *argv)[0] == EXIT_ERROR
     held[0].cancel()

@@ -266,7 +266,7 @@ def test_rewriting_the_same_ids_never_duplicates(tmp_path: Path) -> None:
         jobs = 2 if round_ == 3 else 1
         # Tiny flushes: the copies of one id spread over several new segments.
         writer = IndexWriter(
-            index._directory, index.analyzer, jobs=jobs, flush_words=300
+            index._engine._directory, index.analyzer, jobs=jobs, flush_words=300
         )
         for _ in range(700 if jobs > 1 else 250):
             article_id = f"u{rng.randrange(40)}"

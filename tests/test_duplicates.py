@@ -64,7 +64,7 @@ OTHER = Article(
 
 
 def _table(index: NewsIndex, si: int) -> np.ndarray | None:
-    table = index._current().segments[si].feature(Signatures)
+    table = index._engine._current().segments[si].feature(Signatures)
     return None if table is None else table.values
 
 
@@ -106,7 +106,7 @@ def test_signatures_do_not_depend_on_the_process(tmp_path: Path) -> None:
     index = NewsIndex.create(tmp_path / "index", analyzer=Analyzer(stemmer="none"))
     index.add_many(articles, jobs=2)
     found = {}
-    for segment in index._current().segments:
+    for segment in index._engine._current().segments:
         table = segment.feature(Signatures)
         for docnum in np.flatnonzero(segment.live).tolist():
             found[segment.stored(docnum)["id"]] = table.values[docnum]
@@ -129,7 +129,7 @@ def test_signatures_are_written_merged_and_read(tmp_path: Path) -> None:
     assert np.array_equal(second[0], article_signature(COPIES[0]))
     index.delete(ORIGINAL.id)
     index.optimize()  # the live documents keep their rows, in the merged order
-    (segment,) = index._current().segments
+    (segment,) = index._engine._current().segments
     merged = segment.feature(Signatures).values
     assert len(merged) == segment.doc_count_all == 2
     for docnum in range(2):
@@ -142,14 +142,16 @@ def test_signatures_are_written_merged_and_read(tmp_path: Path) -> None:
 def test_old_segments_have_none_and_still_collapse_nothing(tmp_path: Path) -> None:
     shutil.copytree(LEGACY, tmp_path / "index")
     with NewsIndex.open(tmp_path / "index") as index:
-        assert all(s.feature(Signatures) is None for s in index._current().segments)
+        assert all(
+            s.feature(Signatures) is None for s in index._engine._current().segments
+        )
         plain = index.search("harga", limit=50)
         collapsed = index.search("harga", limit=50, collapse=True)
         assert ids(collapsed) == ids(plain)
         assert collapsed.total == plain.total
         index.add(ORIGINAL)
         index.optimize()  # old documents get no signature, the new one its own
-        (segment,) = index._current().segments
+        (segment,) = index._engine._current().segments
         values = segment.feature(Signatures).values
         mine = segment.docnums_for_id(ORIGINAL.id)[0]
         assert np.array_equal(values[mine], article_signature(ORIGINAL))

@@ -64,7 +64,7 @@ def feature() -> Iterator[type[TitleLengths]]:
 
 
 def _lengths(index: Facade) -> list[list[int] | None]:
-    snapshot = index._current()
+    snapshot = index._engine._current()
     return [segment.feature(TitleLengths) for segment in snapshot.segments]
 
 

@@ -52,7 +52,7 @@ def test_the_feature_counts_written_words_per_article(empty_index: NewsIndex) ->
             _article(2, "Kenaikan harga beras; anak-anak Covid-19."),
         ]
     )
-    (segment,) = empty_index._current().segments
+    (segment,) = empty_index._engine._current().segments
     words = _words(segment.feature(SurfaceWords))
     # Lower case, once per article; no stopwords ("di"), no numbers.
     assert words["banjir"] == 1
@@ -77,10 +77,10 @@ def test_the_feature_is_merged_by_summing_and_read_back(
     empty_index.add_many(
         [_article(3, "Harga beras naik."), _article(4, "Harga cabai naik.")]
     )
-    assert len(empty_index._current().segments) == 3
+    assert len(empty_index._engine._current().segments) == 3
     empty_index.delete("a3")
     empty_index.optimize()
-    (segment,) = empty_index._current().segments
+    (segment,) = empty_index._engine._current().segments
     words = _words(segment.feature(SurfaceWords))
     assert words["banjir"] == 2
     assert words["semarang"] == 2
@@ -193,7 +193,7 @@ def test_old_segments_without_the_file_are_done_without(
         FEATURES.append(SurfaceWords)
     index.add(_article(2, "Harga beras naik di Semarang."))
     with NewsIndex.open(index.path) as reopened:
-        old, new = reopened._current().segments
+        old, new = reopened._engine._current().segments
         assert old.feature(SurfaceWords) is None
         assert new.feature(SurfaceWords)
         assert reopened.suggest("se") == ("semarang",)  # from the new one only
@@ -329,9 +329,9 @@ def test_a_query_whose_words_all_match_never_builds_the_lexicon(
         results = index.search("banjir semarang")
         assert results.suggestion is None
         assert results.notes == ()
-        assert index._current() not in _cache
+        assert index._engine._current() not in _cache
         index.search("banjr")
-        assert index._current() in _cache
+        assert index._engine._current() in _cache
 
 
 # -- typo tolerance -------------------------------------------------------------------
@@ -392,7 +392,7 @@ def test_distance(a: str, b: str, expected: int) -> None:
 
 
 def test_close_words_put_fewer_typos_first(sample_index: NewsIndex) -> None:
-    lexicon = lexicon_of(sample_index._current())
+    lexicon = lexicon_of(sample_index._engine._current())
     close = lexicon.close_words("kenaikn", 1)
     assert close[0].word == "kenaikan"
     assert close[0].typos == 1

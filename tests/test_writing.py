@@ -197,7 +197,7 @@ def test_upsert_in_one_writer_keeps_the_newest(empty_index: NewsIndex) -> None:
 def test_upsert_across_flushed_segments(empty_index: NewsIndex) -> None:
     # A tiny flush threshold puts every article in a segment of its own.
     with IndexWriter(
-        empty_index._directory, empty_index.analyzer, flush_words=1
+        empty_index._engine._directory, empty_index.analyzer, flush_words=1
     ) as writer:
         writer.add(article("a", "Versi pertama"))
         writer.add(article("b"))

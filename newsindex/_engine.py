@@ -1,0 +1,93 @@
+"""The engine boundary: what :class:`NewsIndex` asks of the engine behind it.
+
+An index lives at a *location*, and the location names its engine (see
+``_locations.py``):
+
+==================================  ==========================================
+``PATH`` (a directory)              the embedded engine (``_embedded.py``):
+                                    segments on disk, searched in process
+``xapian:PATH``                     one Xapian database (``_xapian.py``)
+``xapian+tcp://HOST:PORT[,...]``    Xapian shards, each served by
+                                    ``xapian-tcpsrv --writable``
+==================================  ==========================================
+
+Both engines analyse with newsindex's :class:`Analyzer`, rank with its
+:class:`Ranking` and build hits and snippets the same way; an engine is the
+small interface below, and nothing else in the library asks which one it
+has. The Xapian engine's module is imported only when a Xapian location is
+opened: its bindings are GPL (see the README, "Beyond one machine").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from newsindex._analysis import Analyzer
+from newsindex._article import Article
+from newsindex._expansions import ExpansionsArg
+from newsindex._options import DateBound, SearchOptions
+from newsindex._query import QueryLimits
+from newsindex._ranking import Ranking
+from newsindex._results import SearchResults
+
+if TYPE_CHECKING:
+    from newsindex._checking import CheckReport
+    from newsindex._merging import MergeSummary
+    from newsindex._stats import IndexStats
+    from newsindex._writing import WriteSummary
+
+
+class Writer(Protocol):
+    """An atomic batch of changes (see :class:`newsindex.IndexWriter`)."""
+
+    def add(self, article: Article) -> bool: ...
+    def add_many(self, articles: Iterable[Article]) -> int: ...
+    def delete(self, article_id: str) -> bool: ...
+    def commit(self, *, optimize: bool = False) -> WriteSummary: ...
+    def cancel(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Writer: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class Engine(Protocol):
+    """One index, wherever it lives; :class:`NewsIndex` forwards to it."""
+
+    @property
+    def location(self) -> str: ...
+    @property
+    def analyzer(self) -> Analyzer: ...
+
+    def count(self) -> int: ...
+    def get(self, article_id: str) -> Article | None: ...
+    def articles(self) -> Iterator[Article]: ...
+    def search(self, query: str, options: SearchOptions) -> SearchResults: ...
+    def suggest(self, prefix: str, limit: int) -> tuple[str, ...]: ...
+    def related(
+        self, article_id: str, limit: int, since: DateBound, until: DateBound
+    ) -> SearchResults: ...
+    def writer(self, timeout: float, jobs: int) -> Writer: ...
+    def merge(self, timeout: float, everything: bool) -> MergeSummary: ...
+    def check(self) -> CheckReport: ...
+    def stats(self) -> IndexStats: ...
+    def close(self) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """What every engine searches with, as the caller gave it."""
+
+    analyzer: Analyzer | None = None
+    ranking: Ranking = attrs.field(factory=Ranking)
+    limits: QueryLimits = attrs.field(factory=QueryLimits)
+    expansions: ExpansionsArg = None
