@@ -27,6 +27,7 @@ from newsindex.errors import (
     InputError,
     NewsIndexError,
     QueryError,
+    ShardUnavailableError,
     WorkerError,
     WriterClosedError,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "Ranking",
     "SastrawiStemmer",
     "SearchResults",
+    "ShardUnavailableError",
     "Snippet",
     "Stemmer",
     "TalaStemmer",

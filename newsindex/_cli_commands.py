@@ -12,6 +12,7 @@ import argparse
 import errno
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
@@ -19,6 +20,7 @@ from typing import Final
 import newsindex  # each name is imported on first use: a command loads what it needs
 from newsindex._cli_output import (
     print_check,
+    print_copy,
     print_evaluation,
     print_json,
     print_report,
@@ -44,8 +46,9 @@ from newsindex.errors import (
 )
 
 
-def _index_path(args: argparse.Namespace) -> Path:
-    given: Path | None = args.index
+def _index_path(args: argparse.Namespace) -> Path | str:
+    """The index location: a directory, or a Xapian location (a string)."""
+    given: Path | str | None = args.index
     return given if given is not None else default_index_path()
 
 
@@ -84,7 +87,7 @@ def _run_index(args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.finish()
         total = index.count()
-    print_report(report, index.path, total)
+    print_report(report, index.location, total)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
@@ -156,9 +159,13 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     path = _index_path(args)
-    if not path.is_dir():
+    if isinstance(path, str):  # a Xapian location
+        with newsindex.NewsIndex.open(path) as index:
+            report = index.check()
+    elif not path.is_dir():
         raise IndexNotFoundError(f"no newsindex index at {path}")
-    report = newsindex.check_index(path)
+    else:
+        report = newsindex.check_index(path)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -168,6 +175,11 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _run_swap(args: argparse.Namespace) -> int:
     link = _index_path(args)
+    if isinstance(link, str) or isinstance(args.new, str):
+        raise ConfigurationError(
+            "swap points a symbolic link at an index directory; for Xapian, "
+            "see the README, 'Beyond one machine'"
+        )
     report = newsindex.check_index(args.new)
     if not report.ok:
         more = len(report.problems) - 1
@@ -177,6 +189,17 @@ def _run_swap(args: argparse.Namespace) -> int:
         )
     newsindex.swap_index(link, args.new)
     print_swap(link, args.new, report.articles)
+    return EXIT_OK
+
+
+def _run_copy(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    with newsindex.NewsIndex.open(args.source) as source:
+        dest = newsindex.NewsIndex.open_or_create(args.dest, analyzer=source.analyzer)
+        with dest:
+            summary = dest.add_many(source, timeout=args.timeout)
+            total = dest.count()
+    print_copy(args.source, args.dest, summary, total, time.perf_counter() - started)
     return EXIT_OK
 
 
@@ -212,5 +235,6 @@ COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "eval": _run_eval,
     "check": _run_check,
     "swap": _run_swap,
+    "copy": _run_copy,
     "serve": _run_serve,
 }

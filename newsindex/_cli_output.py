@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # what is printed; imported by the commands that make it
         IndexStats,
         IngestReport,
         SearchResults,
+        WriteSummary,
     )
 
 #: Skipped records listed after ``index``; the rest are counted.
@@ -177,7 +178,7 @@ def print_waiting(holder: int | None, timeout: float) -> None:
     )
 
 
-def print_report(report: IngestReport, path: Path, total: int) -> None:
+def print_report(report: IngestReport, path: object, total: int) -> None:
     """Summarise an ``index`` run; list the first skipped records on stderr."""
     print(
         f"Indexed {_count(report.files, 'file')} in {report.seconds:.1f} s: "
@@ -337,13 +338,24 @@ def print_check(report: CheckReport) -> None:
     )
 
 
+def print_copy(
+    source: object, dest: object, summary: WriteSummary, total: int, seconds: float
+) -> None:
+    """Print what ``copy`` wrote."""
+    copied = summary.added + summary.updated
+    print(
+        f"Copied {_count(copied, 'article')} from {source} to {dest} in "
+        f"{seconds:.1f} s ({summary.added} new); it holds {_count(total, 'article')}."
+    )
+
+
 def print_swap(link: Path, target: Path, articles: int) -> None:
     """Print where the link now points, and how many articles it serves."""
     print(f"{link} -> {target.resolve()} ({articles} articles)")
 
 
 def print_serving(
-    index: Path, host: str, port: int, articles: int, *, writable: bool
+    index: Path | str, host: str, port: int, articles: int, *, writable: bool
 ) -> None:
     """Print what ``serve`` serves, where, and whether it takes writes (on
     standard error, beside the server's log)."""

@@ -18,6 +18,7 @@ from typing import Final, TypeAlias
 from newsindex import __version__
 
 # Private on purpose: the library's default, shown in the help.
+from newsindex._locations import is_xapian
 from newsindex._options import DEFAULT_TYPOS
 from newsindex.errors import ConfigurationError
 
@@ -36,7 +37,7 @@ exit status:
   3    indexing finished, but some records or files were skipped
   130  interrupted
 
-index location: --index DIR, else $NEWSINDEX_INDEX, else
+index location: --index DIR (or a Xapian location), else $NEWSINDEX_INDEX, else
 $XDG_DATA_HOME/newsindex/index, else ~/.local/share/newsindex/index
 """
 
@@ -124,8 +125,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def _directory(text: str) -> Path:
-    return Path(text).expanduser()
+def _location(text: str) -> str | Path:
+    """A directory, or a Xapian location as given (see ``_locations.py``)."""
+    return text if is_xapian(text) else Path(text).expanduser()
+
+
+def _add_timeout(sub: argparse.ArgumentParser, whom: str) -> None:
+    sub.add_argument(
+        "--timeout", type=_seconds, default=10.0, metavar="SECONDS",
+        help=f"how long to wait for {whom} to finish (default: 10)",
+    )  # fmt: skip
 
 
 def _port(text: str) -> int:
@@ -168,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_eval_command,
         _add_check_command,
         _add_swap_command,
+        _add_copy_command,
         _add_serve_command,
     ):
         add(commands, common)
@@ -177,15 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _index_option() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--index",
-        metavar="DIR",
-        type=_directory,
-        help=(
-            "the index directory (default: $NEWSINDEX_INDEX, else "
-            "$XDG_DATA_HOME/newsindex/index, else ~/.local/share/newsindex/index; "
-            f"currently {default_index_path()})"
-        ),
-    )
+        "--index", metavar="LOCATION", type=_location,
+        help="the index directory, or xapian:PATH (one Xapian database), or "
+        "xapian+tcp://HOST:PORT[,HOST:PORT...] (shards served by xapian-tcpsrv) "
+        "(default: $NEWSINDEX_INDEX, else $XDG_DATA_HOME/newsindex/index, else "
+        f"~/.local/share/newsindex/index; currently {default_index_path()})",
+    )  # fmt: skip
     return common
 
 
@@ -238,13 +245,7 @@ def _add_index_command(commands: _Commands, common: argparse.ArgumentParser) -> 
         help="text encoding of the input files, such as cp1252 (default: UTF-8, "
         "or UTF-16 or UTF-32 when a byte order mark says so)",
     )
-    sub.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=10.0,
-        metavar="SECONDS",
-        help="how long to wait for another writer to finish (default: 10)",
-    )
+    _add_timeout(sub, "another writer")
     sub.add_argument(
         "--quiet",
         action="store_true",
@@ -449,15 +450,21 @@ def _add_check_command(commands: _Commands, common: argparse.ArgumentParser) -> 
 
 def _add_swap_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
     sub = _subparser(
-        commands,
-        "swap",
-        "check the index in NEW, then point the symbolic link --index at it "
-        "atomically (searchers follow on their next search)",
+        commands, "swap", "check the index in NEW, then point the symbolic link "
+        "--index at it atomically (searchers follow on their next search)", common,
+    )  # fmt: skip
+    sub.add_argument("new", type=Path, metavar="NEW", help="the replacement index")
+
+
+def _add_copy_command(commands: _Commands, common: argparse.ArgumentParser) -> None:
+    sub = _subparser(
+        commands, "copy", "copy every article of the index SOURCE into the index "
+        "DEST (made if missing, with SOURCE's analyzer), e.g. onto Xapian shards",
         common,
-    )
-    sub.add_argument(
-        "new", type=Path, metavar="NEW", help="directory of the replacement index"
-    )
+    )  # fmt: skip
+    sub.add_argument("source", type=_location, metavar="SOURCE", help="index to read")
+    sub.add_argument("dest", type=_location, metavar="DEST", help="index to write")
+    _add_timeout(sub, "another writer of DEST")
 
 
 def _add_serve_command(commands: _Commands, common: argparse.ArgumentParser) -> None:

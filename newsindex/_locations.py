@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from newsindex._engine import Engine, Settings
 from newsindex.errors import ConfigurationError
+
+if TYPE_CHECKING:  # the engines are imported when a location is opened
+    from newsindex._engine import Engine, Settings
 
 #: The scheme prefixes of the Xapian locations.
 XAPIAN_LOCAL: Final = "xapian:"

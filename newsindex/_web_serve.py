@@ -47,7 +47,7 @@ def app_from_environment() -> Starlette:
 
 
 def serve(
-    index: Path, *, host: str, port: int, workers: int, write_token: str | None
+    index: Path | str, *, host: str, port: int, workers: int, write_token: str | None
 ) -> None:
     """Serve ``index`` until interrupted (blocking).
 
@@ -59,7 +59,9 @@ def serve(
         workers: server processes; each opens the index itself.
         write_token: the bearer token writes need, or ``None`` (read-only).
     """
-    os.environ[INDEX_VARIABLE] = os.path.abspath(index)
+    os.environ[INDEX_VARIABLE] = (
+        index if isinstance(index, str) else os.path.abspath(index)
+    )
     if write_token:
         os.environ[TOKEN_VARIABLE] = write_token
     else:

@@ -20,6 +20,7 @@ from typing import Final
 from starlette.exceptions import HTTPException
 
 from newsindex import NewsIndex
+from newsindex._locations import is_xapian
 from newsindex.errors import ConfigurationError, NewsIndexError
 
 _LOG: Final = logging.getLogger("newsindex.web")
@@ -74,7 +75,9 @@ class WebState:
                 f"max_body_bytes must be 1 or more, not {max_body_bytes!r}"
             )
         self._index = index if isinstance(index, NewsIndex) else None
-        self._path = None if isinstance(index, NewsIndex) else Path(index)
+        self._path: Path | str | None = None
+        if not isinstance(index, NewsIndex):  # a Xapian location stays a string
+            self._path = str(index) if is_xapian(index) else Path(index)
         self._digest = None if write_token is None else _digest(write_token)
         self.write_timeout = float(write_timeout)
         self.max_body_bytes = max_body_bytes

@@ -132,6 +132,8 @@ def _missing_index_folders(args: argparse.Namespace) -> list[Path]:
     if args.command != "index":
         return []
     path = args.index if args.index is not None else default_index_path()
+    if isinstance(path, str):  # a Xapian location: no folder of ours
+        return []
     missing = []
     while not os.path.lexists(path) and path != path.parent:
         missing.append(path)

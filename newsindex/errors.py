@@ -16,7 +16,8 @@ resembles, so callers may catch either::
     ├── InputError                (+ ValueError)         a bad record in an input file
     ├── QueryError                (+ ValueError)         bad search arguments
     ├── ConfigurationError        (+ ValueError)         a bad setting (jobs, stemmer)
-    └── WorkerError               (+ RuntimeError)       an analysis worker failed
+    ├── WorkerError               (+ RuntimeError)       an analysis worker failed
+    └── ShardUnavailableError     (+ ConnectionError)    a Xapian shard did not answer
 
 Errors from Whoosh or the file system are wrapped with ``raise ... from exc``.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "InputError",
     "NewsIndexError",
     "QueryError",
+    "ShardUnavailableError",
     "WorkerError",
     "WriterClosedError",
 ]
@@ -135,3 +137,7 @@ class ConfigurationError(NewsIndexError, ValueError):
 
 class WorkerError(NewsIndexError, RuntimeError):
     """A worker process analysing articles failed or died; nothing was committed."""
+
+
+class ShardUnavailableError(NewsIndexError, ConnectionError):
+    """A Xapian database or shard did not answer (its message names it)."""

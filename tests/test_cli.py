@@ -414,6 +414,7 @@ def test_every_command_and_option_has_help() -> None:
         "eval",
         "check",
         "swap",
+        "copy",
         "serve",
     }
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()

@@ -9,6 +9,7 @@ mistakes must be reported by ``mypy --strict``.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import subprocess
@@ -55,6 +56,7 @@ PUBLIC = [
     "Ranking",
     "SastrawiStemmer",
     "SearchResults",
+    "ShardUnavailableError",
     "Snippet",
     "Stemmer",
     "TalaStemmer",
@@ -75,10 +77,13 @@ PUBLIC_MODULES = {"newsindex", "newsindex.errors", "newsindex.cli", "newsindex.w
 
 
 def _modules() -> list[str]:
+    """newsindex's modules; the Xapian engine's only where its bindings are."""
+    xapian = importlib.util.find_spec("xapian") is not None
     return [
         info.name
         for info in pkgutil.iter_modules(newsindex.__path__, "newsindex.")
         if info.name != "newsindex.__main__"
+        and (xapian or not info.name.startswith("newsindex._xapian"))
     ]
 
 

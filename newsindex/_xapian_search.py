@@ -1,0 +1,346 @@
+"""One search on Xapian: Xapian finds the candidates, newsindex scores them
+(see ``_xapian.py``)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import xapian  # type: ignore[import-not-found,unused-ignore]
+
+from newsindex._analysis import Analyzer
+from newsindex._article import Article
+from newsindex._highlighting import highlight_matches, snippet_from_matches, spans_at
+from newsindex._options import Filters, SearchOptions
+from newsindex._query import Clause, ParsedQuery
+from newsindex._ranking import Ranking
+from newsindex._results import FacetCount, Hit
+
+if TYPE_CHECKING:
+    pass
+
+
+from newsindex._xapian_store import (
+    DATE,
+    EXACT_TOTAL,
+    FACET_SLOTS,
+    LENGTHS_KEY,
+    article_of,
+    count_values,
+    facet_counts,
+)
+
+# -- one search --------------------------------------------------------------
+
+
+@attrs.frozen
+class _Found:
+    total: int
+    hits: list[Hit]
+    facets: Mapping[str, tuple[FacetCount, ...]]
+
+
+@attrs.define
+class _Candidate:
+    """One article Xapian found, analysed again for scoring and snippets."""
+
+    key: int  # its order in Xapian's answer, the last tie-break
+    article: Article
+    fields: dict[str, tuple[list[str], list[int]]]  # field -> (terms, starts)
+    score: float = 0.0
+    matched: int = 0
+
+
+class _Search:
+    def __init__(
+        self,
+        db: xapian.Database,
+        shards: list[xapian.Database],
+        analyzer: Analyzer,
+        ranking: Ranking,
+        parsed: ParsedQuery,
+        options: SearchOptions,
+        filters: Filters,
+    ) -> None:
+        self.db, self.shards = db, shards
+        self.analyzer, self.ranking = analyzer, ranking
+        self.parsed, self.options, self.filters = parsed, options, filters
+        self.n = max(int(db.get_doccount()), 1)
+        totals = Counter[str]()
+        for shard in shards:
+            totals.update(json.loads(shard.get_metadata(LENGTHS_KEY) or b"{}"))
+        self.avg = {f: (totals[f] / self.n) or 1.0 for f in ("title", "body")}
+        self.weight = {"title": ranking.title_weight, "body": 1.0}
+        self.b = {"title": ranking.b_title, "body": ranking.b_body}
+        self._idf: dict[str | tuple[str, ...], float] = {}
+
+    # -- Xapian's part --------------------------------------------------------
+
+    def _alternative(self, alt: tuple[str, ...]) -> xapian.Query:
+        boost = self.ranking.title_weight / 2
+        if len(alt) == 1:
+            body, title = xapian.Query(alt[0]), xapian.Query("S" + alt[0])
+        else:
+            body = xapian.Query(xapian.Query.OP_PHRASE, list(alt), len(alt))
+            title = xapian.Query(
+                xapian.Query.OP_PHRASE, ["S" + t for t in alt], len(alt)
+            )
+        scaled = xapian.Query(xapian.Query.OP_SCALE_WEIGHT, title, boost)
+        return xapian.Query(xapian.Query.OP_OR, [body, scaled])
+
+    def _clause(self, clause: Clause) -> xapian.Query:
+        return xapian.Query(
+            xapian.Query.OP_OR, [self._alternative(a) for a in clause.alternatives]
+        )
+
+    def _query(self, all_clauses: bool) -> xapian.Query:
+        positive = [self._clause(c) for c in self.parsed.positive]
+        required = [
+            q for c, q in zip(self.parsed.positive, positive, strict=True) if c.required
+        ]
+        if all_clauses:
+            query = xapian.Query(xapian.Query.OP_AND, positive)
+        elif required:
+            query = xapian.Query(
+                xapian.Query.OP_AND_MAYBE,
+                xapian.Query(xapian.Query.OP_AND, required),
+                xapian.Query(xapian.Query.OP_OR, positive),
+            )
+        else:
+            query = xapian.Query(xapian.Query.OP_OR, positive)
+        if self.parsed.negative:
+            excluded = [self._clause(c) for c in self.parsed.negative]
+            query = xapian.Query(
+                xapian.Query.OP_AND_NOT,
+                query,
+                xapian.Query(xapian.Query.OP_OR, excluded),
+            )
+        kept = self._filter()
+        if kept is not None:
+            query = xapian.Query(xapian.Query.OP_FILTER, query, kept)
+        return query
+
+    def _filter(self) -> xapian.Query | None:
+        parts = []
+        for prefix, keys in (
+            ("XS", self.filters.sources),
+            ("XC", self.filters.categories),
+        ):
+            if keys is not None:
+                terms = [xapian.Query(prefix + k) for k in sorted(keys)]
+                parts.append(xapian.Query(xapian.Query.OP_OR, terms))
+        since, until = self.filters.since, self.filters.until
+        if since is not None or until is not None:
+            low = xapian.sortable_serialise(since if since is not None else -1e18)
+            high = xapian.sortable_serialise(until if until is not None else 1e18)
+            parts.append(xapian.Query(xapian.Query.OP_VALUE_RANGE, DATE, low, high))
+        if not parts:
+            return None
+        return xapian.Query(xapian.Query.OP_AND, parts)
+
+    def _enquire(self, query: xapian.Query) -> xapian.Enquire:
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BM25Weight(1.2, 0, 1, 0.75, 0.5))
+        enquire.set_docid_order(xapian.Enquire.DONT_CARE)
+        return enquire
+
+    # -- newsindex's part -----------------------------------------------------
+
+    def run(self, offset: int, limit: int) -> _Found:
+        query = any_clause = self._query(all_clauses=False)
+        if self.options.sort == "newest":
+            # Newest among the articles that match the most clauses: all of
+            # them when some article does (else any of them).
+            every = self._query(all_clauses=True)
+            if self._enquire(every).get_mset(0, 1).size():
+                query = every
+        enquire = self._enquire(query)
+        if self.options.sort == "newest":
+            enquire.set_sort_by_value_then_relevance(DATE, True)
+            mset = enquire.get_mset(offset, limit, EXACT_TOTAL)
+            page = [self._candidate(i, item) for i, item in enumerate(mset)]
+            for cand in page:
+                self._score(cand)
+        else:
+            depth = max(self.ranking.rerank_depth, offset + limit)
+            mset = enquire.get_mset(0, depth, EXACT_TOTAL)
+            cands = [self._candidate(i, item) for i, item in enumerate(mset)]
+            for cand in cands:
+                self._score(cand)
+            if self.options.recency is not None:
+                self._age(cands, self.options.recency)
+            page = self._ordered(cands)[offset : offset + limit]
+        hits = [self._hit(offset + 1 + i, cand) for i, cand in enumerate(page)]
+        return _Found(int(mset.get_matches_estimated()), hits, self._facets(any_clause))
+
+    def _facets(self, query: xapian.Query) -> dict[str, tuple[FacetCount, ...]]:
+        """Every match of any clause counted, as the embedded engine counts."""
+        if not self.options.facets:
+            return {}
+        slots = [FACET_SLOTS[name] for name in self.options.facets]
+        counted = count_values(self.db, query, slots, int(self.db.get_doccount()))
+        return {
+            name: facet_counts(counted[FACET_SLOTS[name]], name)
+            for name in self.options.facets
+        }
+
+    def _candidate(self, key: int, item: Any) -> _Candidate:
+        article = article_of(item.document)
+        fields = {
+            "title": self.analyzer.terms_and_starts(article.title),
+            "body": self.analyzer.terms_and_starts(article.body),
+        }
+        return _Candidate(key, article, fields)
+
+    def idf(self, key: str | tuple[str, ...]) -> float:
+        """As ``_ranking.Scorer.idf``: from the document frequency that
+        ``_gathering.Gathered.df`` holds under ``key`` (a term: the larger
+        of its title and body frequencies; a phrase: the articles with it),
+        changed by the query's weights as ``_spelling.weigh`` changes it.
+
+        ``Gathered.df`` keeps a single term under the term itself, not under
+        the one-word alternative ``(term,)`` that clauses look up; the
+        embedded engine's clauses then find no frequency there (an idf
+        independent of the word), and so do these, to give equal results.
+        """
+        found = self._idf.get(key)
+        if found is None:
+            if isinstance(key, str):
+                df = max(self.db.get_termfreq(key), self.db.get_termfreq("S" + key))
+            elif len(key) > 1:
+                df = max(self._phrase_df(key, ""), self._phrase_df(key, "S"))
+            else:
+                df = 0
+            weight = self.parsed.weights.get(key)
+            if weight is not None and df:
+                idf = math.log((self.n + 1) / (df + 0.5))
+                df = min(self.n, round((self.n + 1) / math.exp(weight * idf) - 0.5))
+            found = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+            self._idf[key] = found
+        return found
+
+    def _phrase_df(self, alt: tuple[str, ...], prefix: str) -> int:
+        query = xapian.Query(
+            xapian.Query.OP_PHRASE, [prefix + t for t in alt], len(alt)
+        )
+        enquire = xapian.Enquire(self.db)
+        enquire.set_query(query)
+        enquire.set_weighting_scheme(xapian.BoolWeight())
+        return int(enquire.get_mset(0, 0, self.n).get_matches_estimated())
+
+    def _score(self, cand: _Candidate) -> None:
+        """BM25F with coordination, as ``_ranking.Scorer`` and ``candidates``."""
+        k1 = self.ranking.k1
+        total, matched = 0.0, 0
+        for clause in self.parsed.positive:
+            clause_score, hit = 0.0, False
+            for alt in clause.alternatives:
+                tf = 0.0
+                for field, (terms, _) in cand.fields.items():
+                    count = _occurrences(terms, alt)
+                    if count:
+                        norm = (1.0 - self.b[field]) + self.b[field] * len(
+                            terms
+                        ) / self.avg[field]
+                        tf += self.weight[field] * count / norm
+                if tf:
+                    hit = True
+                    clause_score += self.idf(alt) * tf * (k1 + 1.0) / (tf + k1)
+            if hit:
+                total += clause_score
+                matched += 1
+        n_clauses = len(self.parsed.positive)
+        coordination = self.ranking.coordination
+        if n_clauses > self.ranking.coordination_max_clauses:
+            coordination = 0.0
+        if coordination and matched:
+            total *= (matched / n_clauses) ** coordination
+        cand.score, cand.matched = total, matched
+
+    def _age(self, cands: list[_Candidate], half_life: float) -> None:
+        stamps = [c.article.timestamp() for c in cands]
+        dated = [s for s in stamps if s is not None]
+        if not dated:
+            return
+        newest, oldest = max(dated), min(dated)
+        for cand, stamp in zip(cands, stamps, strict=True):
+            age = (newest - (oldest if stamp is None else stamp)) / 86_400.0
+            cand.score *= 2.0 ** (-age / half_life)
+
+    def _ordered(self, cands: list[_Candidate]) -> list[_Candidate]:
+        """Best first: the bonuses for the best ``rerank_depth``, which stay
+        above the rest (as ``_ranking.relevance_order``); ties by id."""
+        ranked = sorted(cands, key=lambda c: (-c.score, c.article.id))
+        depth = self.ranking.rerank_depth
+        top, rest = ranked[:depth], ranked[depth:]
+        for cand in top:
+            cand.score += self._bonus(cand)
+        top.sort(key=lambda c: (-c.score, c.article.id))
+        return top + rest
+
+    def _bonus(self, cand: _Candidate) -> float:
+        """Proximity and lead bonuses (as ``_ranking._bonuses``)."""
+        ranking = self.ranking
+        sequence = self.parsed.sequence
+        if not (ranking.proximity or ranking.lead) or not sequence:
+            return 0.0
+        terms = cand.fields["body"][0]
+        body: dict[str, list[int]] = {}
+        wanted = set(sequence)
+        for pos, term in enumerate(terms):
+            if term in wanted:
+                body.setdefault(term, []).append(pos)
+        present = [t for t in sequence if t in body]
+        bonus = 0.0
+        untitled = not cand.fields["title"][0] or ranking.lead_with_title
+        if ranking.lead and untitled:
+            for term in present:
+                early = sum(1 for p in body[term] if p < ranking.lead_length)
+                bonus += ranking.lead * self.idf(term) * early / (early + 1.0)
+        if ranking.proximity:
+            for i, a in enumerate(present):
+                for b in present[i + 1 :]:
+                    near = sum(
+                        1
+                        for pa in body[a]
+                        for pb in body[b]
+                        if abs(pa - pb) <= ranking.window
+                    )
+                    weight = min(self.idf(a), self.idf(b))
+                    bonus += ranking.proximity * weight * near / (near + 1.0)
+        return bonus
+
+    def _hit(self, rank: int, cand: _Candidate) -> Hit:
+        article, wanted = cand.article, self.parsed.terms
+        shown = {}
+        for field in ("title", "body"):
+            terms, starts = cand.fields[field]
+            matches = (
+                [(s, t) for t, s in zip(terms, starts, strict=True) if t in wanted]
+                if self.options.snippets
+                else []
+            )
+            shown[field] = spans_at(self.analyzer, getattr(article, field), matches)
+        return Hit(
+            rank,
+            cand.score,
+            article,
+            snippet_from_matches(article.body, shown["body"]),
+            highlight_matches(article.title, shown["title"]),
+        )
+
+
+def _occurrences(terms: Sequence[str], alt: tuple[str, ...]) -> int:
+    if len(alt) == 1:
+        return terms.count(alt[0])
+    n, first = len(alt), alt[0]
+    return sum(
+        1
+        for i, term in enumerate(terms)
+        if term == first and tuple(terms[i : i + n]) == alt
+    )
