@@ -47,8 +47,15 @@ def _shards(root: Path, count: int) -> tuple[str, list[subprocess.Popen[bytes]]]
         port = _port()
         servers.append(
             subprocess.Popen(
-                ["xapian-tcpsrv", "--writable", "--interface", "127.0.0.1"]
-                + ["--port", str(port), str(path)],
+                [
+                    "xapian-tcpsrv",
+                    "--writable",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    str(path),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
