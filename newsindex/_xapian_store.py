@@ -38,6 +38,11 @@ CATEGORY: Final = 2
 MONTH: Final = 3
 TITLE_LENGTH: Final = 4
 BODY_LENGTH: Final = 5
+#: The analysed title and body: their terms joined by spaces, the two
+#: fields by a line break, compressed (scoring reads them instead of
+#: analysing each candidate's text again).
+TERMS: Final = 6
+ARTICLE_ID: Final = 8
 FACET_SLOTS: Final = {"source": SOURCE, "category": CATEGORY, "month": MONTH}
 
 # Metadata keys.
@@ -213,12 +218,27 @@ def document_of(
         doc.add_value(MONTH, time.strftime("%Y-%m", time.gmtime(stamp)))
     doc.add_value(TITLE_LENGTH, xapian.sortable_serialise(len(title_terms)))
     doc.add_value(BODY_LENGTH, xapian.sortable_serialise(len(body_terms)))
-    doc.set_data(json.dumps(article.to_dict(), ensure_ascii=False))
+    joined = " ".join(title_terms) + "\n" + " ".join(body_terms)
+    doc.add_value(TERMS, zlib.compress(joined.encode("utf-8"), 1))
+    doc.add_value(ARTICLE_ID, article.id)
+    stored = json.dumps(article.to_dict(), ensure_ascii=False).encode("utf-8")
+    doc.set_data(zlib.compress(stored, 1))
     return doc, len(title_terms), len(body_terms)
 
 
 def article_of(doc: xapian.Document) -> Article:
-    return article_from_stored(json.loads(doc.get_data()))
+    return article_from_stored(json.loads(zlib.decompress(doc.get_data())))
+
+
+def terms_of(doc: xapian.Document) -> dict[str, list[str]]:
+    """The analysed fields' terms, in order (a term holds no space)."""
+    title, _, body = (
+        zlib.decompress(doc.get_value(TERMS)).decode("utf-8").partition("\n")
+    )
+    return {
+        "title": title.split(" ") if title else [],
+        "body": body.split(" ") if body else [],
+    }
 
 
 def lengths_of(doc: xapian.Document) -> tuple[int, int]:
