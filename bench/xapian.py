@@ -1,6 +1,7 @@
 """The embedded engine, one Xapian database and 3 Xapian shards, side by side.
 
     python -m bench.xapian [--articles 3000] [--queries 200] [--split dev]
+    python -m bench.xapian --copies 10   # all of CLICK-ID, 10 varied copies
 
 Run with a Python that imports Xapian's bindings (a venv made from
 ``/usr/bin/python3 --system-site-packages``; ``xapian-tcpsrv`` on the PATH).
@@ -8,7 +9,9 @@ CLICK-ID articles: the judged articles of the split's first queries, then
 others up to ``--articles``; the headline queries over bodies (the public
 task) and short typed keywords over titled articles. For each engine: build
 seconds, MRR@10, query p50/p99; and whether the shards' top 10 equal the one
-database's for every query.
+database's for every query. With ``--copies N``: the whole of CLICK-ID with
+titles, replicated N times as ``bench.growth`` does, and both query sets
+searched on it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from typing import Any
 
 import xapian
 
-from bench.common import articles, queries, short_queries
+from bench.common import articles, queries, records, short_queries
+from bench.growth import replicate
 from newsindex import Article, NewsIndex
 
 
@@ -95,7 +99,11 @@ def _measure(index: NewsIndex, judged: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _setting(
-    name: str, chosen: list[Article], judged: list[dict[str, Any]], root: Path
+    name: str,
+    chosen: list[Article],
+    judged: list[dict[str, Any]],
+    root: Path,
+    more: dict[str, list[dict[str, Any]]] | None = None,
 ) -> None:
     location, servers = _shards(root / name, 3)
     try:
@@ -111,6 +119,11 @@ def _setting(
                 index.add_many(chosen)
                 build = time.perf_counter() - started
                 measured[label] = {"build": build, **_measure(index, judged)}
+                for other, asked in (more or {}).items():
+                    measured[f"{label}, {other}"] = {
+                        "build": build,
+                        **_measure(index, asked),
+                    }
         same = sum(
             a == b
             for a, b in zip(
@@ -144,8 +157,24 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--split", default="dev")
+    parser.add_argument("--copies", type=int, default=0)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-xapian-"))
+    if args.copies:
+        try:
+            every = [
+                Article.from_dict(r)
+                for r in replicate(args.copies, list(records("clickid")))
+            ]
+            headlines = queries("clickid", args.split, args.queries)
+            analyzer = NewsIndex.create(root / "analyzer-only").analyzer
+            typed = short_queries("clickid", args.split, args.queries, analyzer)
+            _setting(
+                f"clickid-x{args.copies}", every, headlines, root, {"short": typed}
+            )
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        return
     try:
         chosen, judged = _corpus(args.split, args.articles, args.queries, titles=False)
         _setting("headlines-over-bodies", chosen, judged, root)

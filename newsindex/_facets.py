@@ -95,8 +95,14 @@ def month_counts(
     for si, docnums in docs:
         dates = snapshot.segments[si].published[docnums]
         dates = dates[dates != NO_DATE]
-        months = dates.astype("datetime64[s]").astype("datetime64[M]")
-        values, tally = np.unique(months, return_counts=True)
+        months = np.sort(dates.astype("datetime64[s]").astype("datetime64[M]"))
+        if not len(months):
+            continue
+        # Runs of a sorted array: np.unique's counting without its import of
+        # numpy.ma (15 ms in a fresh process) and its slower general path.
+        firsts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+        tally = np.diff(np.r_[firsts, len(months)])
+        values = months[firsts]
         counts.update(dict(zip(map(str, values), tally.tolist(), strict=True)))
     return _ranked(counts)
 
