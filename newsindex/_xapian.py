@@ -44,24 +44,7 @@ from newsindex._expansions import expand_query, expansions_of
 from newsindex._options import DateBound, SearchOptions
 from newsindex._query import parse_query
 from newsindex._results import SearchResults
-from newsindex.errors import (
-    AnalyzerMismatchError,
-    ConfigurationError,
-    IndexClosedError,
-    IndexExistsError,
-    IndexNotFoundError,
-    NewsIndexError,
-    QueryError,
-    ShardUnavailableError,
-)
-
-if TYPE_CHECKING:
-    from newsindex._checking import CheckReport
-    from newsindex._merging import MergeSummary
-    from newsindex._stats import IndexStats
-
-
-from newsindex._xapian_search import _Found, _Search
+from newsindex._xapian_search import Found, Search
 from newsindex._xapian_store import (
     CATEGORY,
     DATE,
@@ -78,6 +61,22 @@ from newsindex._xapian_store import (
     shard_of,
 )
 from newsindex._xapian_writer import XapianWriter
+from newsindex.errors import (
+    AnalyzerMismatchError,
+    ConfigurationError,
+    IndexClosedError,
+    IndexExistsError,
+    IndexNotFoundError,
+    NewsIndexError,
+    QueryError,
+    ShardUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from newsindex._checking import CheckReport
+    from newsindex._merging import MergeSummary
+    from newsindex._stats import IndexStats
+
 
 # -- opening -----------------------------------------------------------------
 
@@ -168,27 +167,29 @@ class XapianEngine:
         if self._closed:
             raise IndexClosedError(f"the index at {self._location} was closed")
         shards: list[xapian.Database] | None = getattr(self._local, "shards", None)
-        if shards is None:
-            shards = []
-            for place in self._places:
-                try:
-                    shards.append(connect(place))
-                except xapian.NetworkError as exc:
-                    raise ShardUnavailableError(
-                        f"shard {place} of {self._location} is not answering: {exc}"
-                    ) from None
-                except xapian.DatabaseOpeningError as exc:
-                    raise IndexNotFoundError(
-                        f"no Xapian database at {place}: {exc}"
-                    ) from None
-            combined = xapian.Database()
-            for shard in shards:
-                combined.add_database(shard)
-            self._local.shards, self._local.combined = shards, combined
-        else:
-            for shard in shards:
-                shard.reopen()
+        # After a fork (a web server's workers), the parent's sockets are not
+        # this process's to use.
+        if shards is not None and self._local.pid == os.getpid():
+            # The shards share their connections with the combined database.
             self._local.combined.reopen()
+            return shards
+        shards = []
+        for place in self._places:
+            try:
+                shards.append(connect(place))
+            except xapian.NetworkError as exc:
+                raise ShardUnavailableError(
+                    f"shard {place} of {self._location} is not answering: {exc}"
+                ) from None
+            except xapian.DatabaseOpeningError as exc:
+                raise IndexNotFoundError(
+                    f"no Xapian database at {place}: {exc}"
+                ) from None
+        combined = xapian.Database()
+        for shard in shards:
+            combined.add_database(shard)
+        self._local.shards, self._local.combined = shards, combined
+        self._local.pid = os.getpid()
         return shards
 
     def _read(
@@ -250,12 +251,12 @@ class XapianEngine:
             notes.append(
                 "collapse is not available on Xapian locations; nothing folded"
             )
-        found: _Found = _Found(0, [], {})
+        found: Found = Found(0, [], {})
         if parsed.empty_reason is not None:
             notes.append(parsed.empty_reason)
         else:
             found = self._read(
-                lambda db, shards: _Search(
+                lambda db, shards: Search(
                     db, shards, self._analyzer, self._ranking, parsed, options, filters
                 ).run(offset, limit)
             )

@@ -50,7 +50,7 @@ CANDIDATES = 50
 
 
 @attrs.frozen
-class _Found:
+class Found:
     total: int
     hits: list[Hit]
     facets: Mapping[str, tuple[FacetCount, ...]]
@@ -78,7 +78,7 @@ class _Candidate:
         return xapian.sortable_unserialise(value) if value else None
 
 
-class _Search:
+class Search:
     def __init__(
         self,
         db: xapian.Database,
@@ -176,7 +176,7 @@ class _Search:
 
     # -- newsindex's part -----------------------------------------------------
 
-    def run(self, offset: int, limit: int) -> _Found:
+    def run(self, offset: int, limit: int) -> Found:
         query = any_clause = self._query(all_clauses=False)
         if self.options.sort == "newest":
             # Newest among the articles that match the most clauses: all of
@@ -201,7 +201,7 @@ class _Search:
                 self._age(cands, self.options.recency)
             page = self._ordered(cands)[offset : offset + limit]
         hits = [self._hit(offset + 1 + i, cand) for i, cand in enumerate(page)]
-        return _Found(int(mset.get_matches_estimated()), hits, self._facets(any_clause))
+        return Found(int(mset.get_matches_estimated()), hits, self._facets(any_clause))
 
     def _facets(self, query: xapian.Query) -> dict[str, tuple[FacetCount, ...]]:
         """Every match of any clause counted, as the embedded engine counts."""
