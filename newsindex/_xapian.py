@@ -29,6 +29,7 @@ builds them.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
@@ -43,7 +44,7 @@ from newsindex._engine import Settings
 from newsindex._expansions import expand_query, expansions_of
 from newsindex._options import DateBound, SearchOptions
 from newsindex._query import parse_query
-from newsindex._results import SearchResults
+from newsindex._results import FacetCount, SearchResults
 from newsindex._xapian_search import Found, Search
 from newsindex._xapian_store import (
     CATEGORY,
@@ -53,10 +54,10 @@ from newsindex._xapian_store import (
     article_of,
     connect,
     count_values,
+    facet_counts,
     initialise,
     open_checked,
     parse_places,
-    ranked,
     read_record,
     shard_of,
 )
@@ -292,19 +293,25 @@ class XapianEngine:
         def gather(db: xapian.Database, shards: list[xapian.Database]) -> IndexStats:
             n = int(db.get_doccount())
             counted = count_values(db, xapian.Query.MatchAll, (SOURCE, CATEGORY), n)
-            terms = sum(1 for item in db.allterms() if not item.term[:1].isupper())
+            # Body terms as they are, title terms after their prefix S; the
+            # other capitals prefix ids, sources and categories.
+            terms = {
+                t[1:] if t[:1] == b"S" else t
+                for t in (item.term for item in db.allterms())
+                if t[:1] == b"S" or not t[:1].isupper()
+            }
             dated = db.get_value_freq(DATE) if n else 0
             return IndexStats(
                 path=self._location,
                 articles=n,
                 deleted=0,
                 segments=len(shards),
-                terms=terms,
+                terms=len(terms),
                 size_bytes=sum(_size(p) for p in self._places),
                 earliest=_iso(db.get_value_lower_bound(DATE)) if dated else None,
                 latest=_iso(db.get_value_upper_bound(DATE)) if dated else None,
-                sources=ranked(counted[SOURCE]),
-                categories=ranked(counted[CATEGORY]),
+                sources=_pairs(facet_counts(counted[SOURCE], "source")),
+                categories=_pairs(facet_counts(counted[CATEGORY], "category")),
                 analyzer=self._analyzer.fingerprint(),
             )
 
@@ -372,8 +379,13 @@ class XapianEngine:
 
 
 def _iso(value: bytes) -> str:
+    """A date key's day, as the embedded engine's stats give it."""
     stamp = xapian.sortable_unserialise(value)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp))
+    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+
+
+def _pairs(counts: tuple[FacetCount, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((c.value, c.count) for c in counts)
 
 
 def _revision(db: xapian.Database) -> int:

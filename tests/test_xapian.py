@@ -171,6 +171,36 @@ def test_one_database_equals_the_embedded_engine(tmp_path: Path) -> None:
 
 
 @needs_xapian
+def test_stats_agree_with_the_embedded_engine(tmp_path: Path) -> None:
+    articles = _articles()
+    embedded = NewsIndex.create(tmp_path / "embedded")
+    embedded.add_many(articles)
+    xap = NewsIndex.create(f"xapian:{tmp_path / 'db'}")
+    xap.add_many(articles)
+    want, got = embedded.stats().to_dict(), xap.stats().to_dict()
+    for key in ("articles", "terms", "earliest", "latest", "sources", "categories"):
+        assert got[key] == want[key], key
+    assert got["analyzer"] == want["analyzer"]
+
+
+@needs_tcpsrv
+def test_the_web_app_serves_shards(shards: list[Shard]) -> None:
+    """The app opens the location itself, as ``newsindex serve`` makes it."""
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from newsindex.web import create_app
+
+    NewsIndex.create(_tcp(shards)).add_many(_articles())
+    with TestClient(create_app(_tcp(shards))) as client:
+        found = client.get("/api/search", params={"q": "harga naik"}).json()
+        assert found["total"] > 0
+        assert "<mark>" in found["hits"][0]["snippet"]
+        assert client.get("/api/stats").json()["articles"] == len(_articles())
+        assert client.get("/", params={"q": "harga"}).status_code == 200
+
+
+@needs_xapian
 def test_writes_upsert_delete_and_read_back(tmp_path: Path) -> None:
     location = f"xapian:{tmp_path / 'db'}"
     articles = _articles()
