@@ -49,6 +49,7 @@ from newsindex._xapian_search import Found, Search
 from newsindex._xapian_store import (
     CATEGORY,
     DATE,
+    PARTIAL,
     SOURCE,
     Place,
     article_of,
@@ -152,6 +153,7 @@ class XapianEngine:
         self._expansions = expansions_of(settings.expansions)
         self._local = threading.local()
         self._closed = False
+        self._partial = location.endswith(PARTIAL)
 
     @property
     def location(self) -> str:
@@ -208,6 +210,26 @@ class XapianEngine:
                     raise ShardUnavailableError(self._dead_shard(exc)) from None
         raise AssertionError("unreachable")
 
+    def _read_live(
+        self, action: Callable[[xapian.Database, list[xapian.Database]], _T]
+    ) -> tuple[_T, list[str]]:
+        """``action`` on the shards that answer, and the others' names."""
+        live, dead = [], []
+        for place in self._places:
+            try:
+                live.append(connect(place))
+            except (xapian.NetworkError, xapian.DatabaseOpeningError):
+                dead.append(str(place))
+        if not live:
+            raise ShardUnavailableError(f"no shard of {self._location} is answering")
+        combined = xapian.Database()
+        for shard in live:
+            combined.add_database(shard)
+        try:
+            return action(combined, live), dead
+        except (xapian.DatabaseModifiedError, xapian.NetworkError) as exc:
+            raise ShardUnavailableError(self._dead_shard(exc)) from None
+
     def _dead_shard(self, exc: Exception) -> str:
         """Which shard failed, in words (each is tried on its own)."""
         for place in self._places:
@@ -256,11 +278,23 @@ class XapianEngine:
         if parsed.empty_reason is not None:
             notes.append(parsed.empty_reason)
         else:
-            found = self._read(
-                lambda db, shards: Search(
+
+            def run(db: xapian.Database, shards: list[xapian.Database]) -> Found:
+                search = Search(
                     db, shards, self._analyzer, self._ranking, parsed, options, filters
-                ).run(offset, limit)
-            )
+                )
+                return search.run(offset, limit)
+
+            try:
+                found = self._read(run)
+            except ShardUnavailableError:
+                if not self._partial:
+                    raise
+                found, dead = self._read_live(run)
+                notes.append(
+                    f"shard {', '.join(dead)} did not answer: these results come "
+                    "from the other shards only"
+                )
             if found.total == 0:
                 notes.append("no article matches the query and filters")
         return SearchResults(

@@ -74,8 +74,14 @@ class Place:
         return self.path if self.path is not None else f"{self.host}:{self.port}"
 
 
+#: The location's suffix that asks a search to answer from the live shards
+#: when one does not answer (with a note), rather than fail.
+PARTIAL: Final = "?partial"
+
+
 def parse_places(location: str) -> list[Place]:
     """The databases of a Xapian location, in shard order."""
+    location = location.removesuffix(PARTIAL)
     if location.startswith(TCP):
         places = []
         for part in location[len(TCP) :].split(","):

@@ -291,6 +291,22 @@ def test_a_dead_shard_is_named_and_a_restarted_one_used_again(
 
 
 @needs_tcpsrv
+def test_partial_results_from_the_live_shards_when_asked(shards: list[Shard]) -> None:
+    NewsIndex.create(_tcp(shards)).add_many(_articles())
+    index = NewsIndex.open(_tcp(shards) + "?partial")
+    everything = index.search("harga", limit=100)
+    shards[0].stop()
+    some = index.search("harga", limit=100)
+    assert 0 < some.total < everything.total
+    assert {h.id for h in some} < {h.id for h in everything}
+    assert any(f"127.0.0.1:{shards[0].port} did not answer" in n for n in some.notes)
+    with pytest.raises(ShardUnavailableError):  # only searches answer in part
+        index.count()
+    shards[0].start()
+    assert index.search("harga", limit=100).total == everything.total
+
+
+@needs_tcpsrv
 def test_the_command_on_shards(tmp_path: Path, shards: list[Shard]) -> None:
     """Index twice (no duplicates), search as JSON, a dead shard in one line,
     and copy an embedded index onto shards."""
