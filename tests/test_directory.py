@@ -141,25 +141,3 @@ def test_a_commit_is_durable_before_it_is_published(
     assert before[-1][1].startswith(new_toc + ".")  # the temporary file
     assert after[0] == ("fsync", "<dir>")
     assert ("remove", old_toc) in after
-
-
-def test_files_written_through_the_storage_know_their_position(
-    directory: IndexDirectory,
-) -> None:
-    """Whoosh asks a file's position once per term; the storage's files keep
-    it without asking the system, and agree with it."""
-    written = directory.storage.create_file("positions.bin")
-    assert written.tell() == 0
-    written.write(b"abc")
-    written.write_varint(300)  # Whoosh's structured writes go through too
-    written.write(memoryview(b"0123456789")[2:6])
-    assert written.tell() == 3 + 2 + 4
-    written.seek(1)
-    assert written.tell() == 1
-    written.write(b"Z")
-    written.seek(0, os.SEEK_END)
-    assert written.tell() == 9
-    written.close()
-    path = Path(directory.folder) / "positions.bin"
-    assert path.read_bytes()[:3] == b"aZc"
-    assert path.stat().st_size == 9
