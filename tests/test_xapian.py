@@ -28,6 +28,7 @@ from newsindex import (
     AnalyzerMismatchError,
     Article,
     ConfigurationError,
+    IndexLockedError,
     NewsIndex,
     ShardUnavailableError,
 )
@@ -267,6 +268,19 @@ def test_shards_equal_one_database(tmp_path: Path, shards: list[Shard]) -> None:
     assert sharded.check().ok
     for article in articles[:5]:
         assert sharded.get(article.id) == article
+
+
+@needs_tcpsrv
+def test_one_writer_at_a_time(shards: list[Shard]) -> None:
+    index = NewsIndex.create(_tcp(shards))
+    writer = index.writer()
+    with pytest.raises(IndexLockedError, match=f"127.0.0.1:{shards[0].port}"):
+        index.writer(timeout=0.2)
+    writer.add(_articles()[0])
+    writer.commit()
+    with index.writer(timeout=0.2) as second:  # free again
+        second.add(_articles()[1])
+    assert index.count() == 2
 
 
 @needs_tcpsrv
