@@ -193,6 +193,9 @@ class Search:
                 self._score(cand)
         else:
             depth = max(CANDIDATES, offset + limit)
+            # Ties by id, so that the same candidates make the cut however
+            # the articles are spread over shards (document numbers differ).
+            enquire.set_sort_by_relevance_then_value(ARTICLE_ID, False)
             mset = self._mset = enquire.get_mset(0, depth, EXACT_TOTAL)
             cands = self._candidates(mset)
             for cand in cands:
