@@ -48,6 +48,12 @@ from newsindex.errors import ConfigurationError
 MAX_WORD_LENGTH: Final = 64
 #: Distinct surface words kept in an analyzer's cache (about 150 bytes each).
 DEFAULT_CACHE_SIZE: Final = 300_000
+#: Most chunks of text (pieces between spaces) remembered with their analysis.
+#: A segment builder keeps its own chunks' ids; this cache serves chunks met
+#: again in later segments. Measured, the parallel build of 25,420 articles:
+#: 300,000 chunks 9.0 s and 505 MB for the three processes, 100,000 8.9 s
+#: and 455 MB, 30,000 9.1 s and 453 MB.
+CHUNK_CACHE_SIZE: Final = 100_000
 #: Bumped whenever tokenization or normalization changes what terms a text
 #: yields; recorded in each index.
 TOKENIZER_VERSION: Final = 1
@@ -181,7 +187,9 @@ class Analyzer:
         self._stem_table: StemTable | None = None
         self._learned: dict[str, str] = {}
         # Whole texts, for indexing (see _tokens.py).
-        self._chunks = ChunkAnalysis(self._word_analysis, cache_size)
+        self._chunks = ChunkAnalysis(
+            self._word_analysis, min(cache_size, CHUNK_CACHE_SIZE)
+        )
 
     # -- configuration -----------------------------------------------------
 
