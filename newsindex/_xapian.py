@@ -253,10 +253,22 @@ class XapianEngine:
         return self._read(find)
 
     def articles(self) -> Iterator[Article]:
-        def every(db: xapian.Database, _: object) -> list[Article]:
-            return [article_of(db.get_document(item.docid)) for item in db.postlist("")]
-
-        yield from self._read(every)
+        """Every article, read as they are yielded (an archive need not fit
+        in memory), through connections of its own (so that searches
+        meanwhile, which reopen theirs, leave it at the revision it began)."""
+        self._read(lambda db, _: None)  # fails now, naming a dead shard
+        db = xapian.Database()
+        for place in self._places:
+            db.add_database(connect(place))
+        try:
+            for item in db.postlist(""):
+                yield article_of(db.get_document(item.docid))
+        except (xapian.DatabaseModifiedError, xapian.NetworkError) as exc:
+            raise ShardUnavailableError(
+                f"reading every article of {self._location} stopped: {exc} "
+                "(writers moved the index on meanwhile, or a shard stopped "
+                "answering); start again"
+            ) from None
 
     def search(self, query: str, options: SearchOptions) -> SearchResults:
         started = time.perf_counter()

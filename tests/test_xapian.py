@@ -218,6 +218,8 @@ def test_writes_upsert_delete_and_read_back(tmp_path: Path) -> None:
         assert index.delete(articles[1].id)
         assert not index.delete(articles[1].id)
         assert index.get(articles[1].id) is None
+        for article in index:  # a search meanwhile leaves the iteration be
+            assert index.search(article.title or "x").total >= 0
         assert sorted(a.id for a in index) == sorted(
             [changed.id] + [a.id for a in articles[2:]]
         )
