@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import itertools
 import os
 import sys
 import time
@@ -192,14 +193,25 @@ def _run_swap(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Articles per commit of ``copy``: a Xapian shard holds a batch in memory
+#: until it commits, and an interrupted copy keeps what it committed (run it
+#: again: articles are replaced, not duplicated).
+COPY_BATCH: Final = 10_000
+
+
 def _run_copy(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    copied = added = 0
     with newsindex.NewsIndex.open(args.source) as source:
         dest = newsindex.NewsIndex.open_or_create(args.dest, analyzer=source.analyzer)
         with dest:
-            summary = dest.add_many(source, timeout=args.timeout)
+            articles = iter(source)
+            while batch := list(itertools.islice(articles, COPY_BATCH)):
+                added += dest.add_many(batch, timeout=args.timeout).added
+                copied += len(batch)
             total = dest.count()
-    print_copy(args.source, args.dest, summary, total, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    print_copy(args.source, args.dest, copied, added, total, seconds)
     return EXIT_OK
 
 

@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # what is printed; imported by the commands that make it
         IndexStats,
         IngestReport,
         SearchResults,
-        WriteSummary,
     )
 
 #: Skipped records listed after ``index``; the rest are counted.
@@ -339,13 +338,12 @@ def print_check(report: CheckReport) -> None:
 
 
 def print_copy(
-    source: object, dest: object, summary: WriteSummary, total: int, seconds: float
+    source: object, dest: object, copied: int, added: int, total: int, seconds: float
 ) -> None:
     """Print what ``copy`` wrote."""
-    copied = summary.added + summary.updated
     print(
         f"Copied {_count(copied, 'article')} from {source} to {dest} in "
-        f"{seconds:.1f} s ({summary.added} new); it holds {_count(total, 'article')}."
+        f"{seconds:.1f} s ({added} new); it holds {_count(total, 'article')}."
     )
 
 

@@ -818,3 +818,24 @@ def test_jobs_default_by_input_size(
         out.truncate(PARALLEL_FROM_BYTES)  # a hole: its size, and no records
     assert run(capsys, *index, str(big))[0] == EXIT_SKIPPED
     assert used == [1, 3, default_jobs(PARALLEL_FROM_BYTES)]
+
+
+def test_copy_moves_every_article_in_batches_and_again_adds_nothing(
+    tmp_path: Path,
+    corpus: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source, dest = tmp_path / "sumber", tmp_path / "tujuan"
+    run(capsys, "index", "--index", str(source), "--quiet", str(corpus))
+    monkeypatch.setattr("newsindex._cli_commands.COPY_BATCH", 2)  # several commits
+    status, out, _ = run(capsys, "copy", str(source), str(dest))
+    assert status == EXIT_OK
+    assert f"Copied {len(ARTICLES)} articles" in out
+    with NewsIndex.open(source) as a, NewsIndex.open(dest) as b:
+        assert sorted(a, key=lambda x: x.id) == sorted(b, key=lambda x: x.id)
+        assert b.analyzer == a.analyzer
+    status, out, _ = run(capsys, "copy", str(source), str(dest))
+    assert "(0 new)" in out
+    with NewsIndex.open(dest) as b:
+        assert b.count() == len(ARTICLES)
