@@ -10,19 +10,24 @@ What a document holds (one per article):
   as they are, title terms with Xapian's title prefix ``S``;
 * boolean terms: ``Q`` + id (the unique id, so that an upsert replaces),
   ``XS`` and ``XC`` + the source's and category's facet key (for filters);
-* values: the publication key (:data:`DATE`), the source and category as
-  written, the month, and the two fields' lengths;
-* its data: the article as JSON (:meth:`Article.to_dict`).
+* values: the publication key (``DATE``), the source and category as
+  written, the month, the two fields' lengths, the id, and the analysed
+  title and body (their terms in order, compressed);
+* its data: the article as compressed JSON (:meth:`Article.to_dict`).
+
+The modules: ``_xapian_store.py`` (places, documents, metadata),
+``_xapian_search.py`` (one search), ``_xapian_writer.py`` (batches), this
+one (opening, and the engine). They alone import the bindings.
 
 Each database's metadata records the analyzer, the shard's place among the
 shards (articles are routed by a CRC-32 of their id, fixed at creation), and
 the total length of each field, so that the average lengths are the same
 whether the articles sit in one database or in several.
 
-A search asks Xapian (BM25, titles weighted) for the best candidates, then
+A search asks Xapian (BM25, titles weighted) for its best candidates, then
 scores them as the embedded engine does (BM25F with the index-wide
-statistics, coordination, proximity and lead; see ``_ranking.py``), from
-the candidates' stored text analysed again; the same analysis gives the
+statistics, coordination, proximity and lead; see ``_ranking.py``) from
+their stored analysed fields; the page's text is analysed again for the
 snippets' offsets, so hits and snippets are built as the embedded engine
 builds them.
 """

@@ -8,7 +8,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import xapian  # type: ignore[import-not-found,unused-ignore]
@@ -20,11 +20,6 @@ from newsindex._options import Filters, SearchOptions
 from newsindex._query import Clause, ParsedQuery
 from newsindex._ranking import Ranking
 from newsindex._results import FacetCount, Hit
-
-if TYPE_CHECKING:
-    pass
-
-
 from newsindex._xapian_store import (
     ARTICLE_ID,
     DATE,
@@ -36,9 +31,6 @@ from newsindex._xapian_store import (
     facet_counts,
     terms_of,
 )
-
-# -- one search --------------------------------------------------------------
-
 
 #: Xapian's best candidates that newsindex scores (more when a page reaches
 #: deeper). Each one's document is fetched, a round trip to its shard (0.2
@@ -79,6 +71,8 @@ class _Candidate:
 
 
 class Search:
+    """One query on one set of connections (see the module docstring)."""
+
     def __init__(
         self,
         db: xapian.Database,
@@ -106,6 +100,8 @@ class Search:
     # -- Xapian's part --------------------------------------------------------
 
     def _alternative(self, alt: tuple[str, ...]) -> xapian.Query:
+        # Only to choose the candidates: titles count more, as in BM25F (a
+        # title weight of 8 there scales its term frequency, not the score).
         boost = self.ranking.title_weight / 2
         if len(alt) == 1:
             body, title = xapian.Query(alt[0]), xapian.Query("S" + alt[0])

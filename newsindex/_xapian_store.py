@@ -9,7 +9,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 import xapian  # type: ignore[import-not-found,unused-ignore]
@@ -24,9 +24,6 @@ from newsindex.errors import (
     IndexNotFoundError,
     ShardUnavailableError,
 )
-
-if TYPE_CHECKING:
-    pass
 
 LOCAL: Final = "xapian:"
 TCP: Final = "xapian+tcp://"

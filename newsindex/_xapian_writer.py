@@ -15,16 +15,6 @@ import xapian  # type: ignore[import-not-found,unused-ignore]
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex.errors import (
-    ArticleError,
-    ShardUnavailableError,
-    WriterClosedError,
-)
-
-if TYPE_CHECKING:
-    from newsindex._writing import WriteSummary
-
-
 from newsindex._xapian_store import (
     LENGTHS_KEY,
     Place,
@@ -33,8 +23,14 @@ from newsindex._xapian_store import (
     lock_writable,
     shard_of,
 )
+from newsindex.errors import (
+    ArticleError,
+    ShardUnavailableError,
+    WriterClosedError,
+)
 
-# -- writing -----------------------------------------------------------------
+if TYPE_CHECKING:
+    from newsindex._writing import WriteSummary
 
 
 class XapianWriter:
