@@ -29,8 +29,9 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any, Final
 
 import attrs
@@ -154,6 +155,43 @@ def restricted_loads(data: bytes | IO[bytes]) -> Any:
     return _RestrictedUnpickler(stream).load()
 
 
+class SegmentRecord:
+    """A segment as the table of contents lists it, for reading only: the
+    attributes and methods of Whoosh's ``W3Segment`` that searches use,
+    without importing Whoosh's codec (25 ms of a ``newsindex search``)."""
+
+    indexname: str
+    segid: str
+    _doccount: int
+    _deleted: set[int] | None
+
+    def segment_id(self) -> str:
+        return f"{self.indexname}_{self.segid}"
+
+    def make_filename(self, ext: str) -> str:
+        return f"{self.segment_id()}{ext}"
+
+    def doc_count_all(self) -> int:
+        return self._doccount
+
+    def deleted_count(self) -> int:
+        return len(self._deleted) if self._deleted else 0
+
+    def deleted_docs(self) -> Iterator[int]:
+        return iter(self._deleted or ())
+
+
+class _ReadingUnpickler(_RestrictedUnpickler):
+    """The restricted unpickler, with Whoosh's segment class replaced by
+    :class:`SegmentRecord` and its codec's by a plain object."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = super().find_class(module, name) if module == "builtins" else None
+        if (module, name) not in _PICKLE_ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an index")
+        return found or (SegmentRecord if name == "W3Segment" else SimpleNamespace)
+
+
 # -- the table of contents -----------------------------------------------------
 
 
@@ -185,9 +223,16 @@ class TableOfContents:
         return data
 
     @classmethod
-    def from_bytes(cls, data: bytes, generation: int) -> TableOfContents:
+    def from_bytes(
+        cls, data: bytes, generation: int, *, reading: bool = False
+    ) -> TableOfContents:
         """Read a table of contents without running pickled code (any damage
-        raises some exception: ValueError, pickle.UnpicklingError, ...)."""
+        raises some exception: ValueError, pickle.UnpicklingError, ...).
+
+        ``reading``: for searches only: the schema is skipped (``None``) and
+        the segments are :class:`SegmentRecord`, so Whoosh is not imported;
+        such a table cannot be written back.
+        """
         stream = StructFile(io.BytesIO(data))
         sizes = tuple(stream.read_varint() for _ in _TOC_SIZES)
         if sizes != _TOC_SIZES or stream.read_int() != _TOC_BYTE_ORDER:
@@ -196,11 +241,13 @@ class TableOfContents:
             raise ValueError("unknown table of contents version")
         for _ in range(3):  # the Whoosh release that wrote it
             stream.read_varint()
-        schema = restricted_loads(stream.read_string())
+        schema_bytes = stream.read_string()
+        schema = None if reading else restricted_loads(schema_bytes)
         if stream.read_int() != generation:
             raise ValueError("generation number does not match the file name")
         stream.read_int()
-        segments = restricted_loads(stream.file)
+        unpickler = _ReadingUnpickler if reading else _RestrictedUnpickler
+        segments = unpickler(stream.file).load()
         if not isinstance(segments, list):
             raise ValueError("segment list is not a list")
         return cls(generation, schema, segments, len(data))
@@ -302,9 +349,12 @@ class IndexDirectory:
                 best = max(best, int(match.group(1)))
         return best
 
-    def read_toc(self, generation: int | None = None) -> TableOfContents:
+    def read_toc(
+        self, generation: int | None = None, *, reading: bool = False
+    ) -> TableOfContents:
         """Read a generation's table of contents (default: the latest),
-        unpickling with :func:`restricted_loads`, unlike Whoosh's own reader.
+        unpickling with :func:`restricted_loads`, unlike Whoosh's own reader
+        (``reading``: for searches, see :meth:`TableOfContents.from_bytes`).
 
         Raises:
             FileNotFoundError: the file vanished (a concurrent commit
@@ -322,7 +372,7 @@ class IndexDirectory:
         with open(self.path(name), "rb") as handle:
             data = handle.read()
         try:
-            return TableOfContents.from_bytes(data, generation)
+            return TableOfContents.from_bytes(data, generation, reading=reading)
         except Exception as exc:  # any damage shows up as some exception
             raise CorruptIndexError(
                 f"the index at {self.folder}: table of contents {name} is "

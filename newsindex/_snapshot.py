@@ -59,7 +59,9 @@ def load_snapshot(
     for _ in range(OPEN_RETRIES):
         generation = directory.latest_generation()
         try:
-            toc = directory.read_toc(generation if generation >= 0 else None)
+            toc = directory.read_toc(
+                generation if generation >= 0 else None, reading=True
+            )
             segments = []
             for segment in toc.segments:
                 old = reusable.get(segment.segment_id())

@@ -92,7 +92,9 @@ def test_readers_see_each_commit_whole_and_at_once(tmp_path: Path) -> None:
             + corpus.fresh_articles(0)
         )
     stop = tmp_path / "stop"
-    writer = start("commit-loop", str(path), str(COMMITS), "0.02", stdin=True)
+    # Commits 0.1 s apart: each reader (six threads sharing one interpreter,
+    # on a busy machine too) has time to see the totals between them.
+    writer = start("commit-loop", str(path), str(COMMITS), "0.1", stdin=True)
     readers = [
         start("read", str(path), str(COMMITS), str(stop))
         for _ in range(READER_PROCESSES)

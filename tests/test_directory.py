@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from newsindex._directory import (
     MANIFEST_NAME,
     IndexDirectory,
     TableOfContents,
+    _ReadingUnpickler,
     restricted_loads,
 )
 from newsindex._segment_files import segment_exts
@@ -141,3 +145,41 @@ def test_a_commit_is_durable_before_it_is_published(
     assert before[-1][1].startswith(new_toc + ".")  # the temporary file
     assert after[0] == ("fsync", "<dir>")
     assert ("remove", old_toc) in after
+
+
+def test_searches_read_the_table_of_contents_without_whooshs_codec(
+    directory: IndexDirectory,
+) -> None:
+    """The table of contents read for searching names the same segments as
+    the one read for writing, and opening and searching a fresh process
+    imports neither Whoosh's codec nor its schema classes."""
+    full, light = directory.read_toc(), directory.read_toc(reading=True)
+    assert light.schema is None
+    assert [
+        (s.segment_id(), s.make_filename(".x"), s.doc_count_all(), s.deleted_count())
+        for s in light.segments
+    ] == [
+        (s.segment_id(), s.make_filename(".x"), s.doc_count_all(), s.deleted_count())
+        for s in full.segments
+    ]
+    script = (
+        "import sys, newsindex\n"
+        f"index = newsindex.NewsIndex.open({directory.folder!r})\n"
+        "assert index.search('banjir').total == 1\n"
+        "print(sorted(m for m in sys.modules if m.startswith('whoosh.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout
+    assert "whoosh.codec.whoosh3" not in loaded
+    assert "whoosh.fields" not in loaded
+
+
+def test_the_table_of_contents_read_for_searching_refuses_other_classes() -> None:
+    class Evil:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (os.system, ("true",))
+
+    with pytest.raises(pickle.UnpicklingError, match="not allowed"):
+        _ReadingUnpickler(io.BytesIO(pickle.dumps([Evil()]))).load()
