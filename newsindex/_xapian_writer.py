@@ -99,7 +99,10 @@ class XapianWriter:
             if old is not None:
                 old_title, old_body = lengths_of(old)
                 self._lengths[i].update({"title": -old_title, "body": -old_body})
-            self._dbs[i].replace_document("Q" + article.id, doc)
+            if old is None:  # looked up already: no second lookup
+                self._dbs[i].add_document(doc)
+            else:
+                self._dbs[i].replace_document(old.get_docid(), doc)
         self._lengths[i].update({"title": title, "body": body})
         self._before.setdefault(article.id, old is not None)
         self._present.add(article.id)
