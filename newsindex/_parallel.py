@@ -22,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from multiprocessing.connection import Connection, wait
@@ -63,12 +65,15 @@ def child_main(read_fd: int, write_fd: int) -> None:
 
 
 def _serve(inbox: Connection, outbox: Connection) -> None:
+    role, folder, analyzer, flush_words = inbox.recv()
+    if role == "documents":
+        _serve_documents(inbox, outbox, analyzer)
+        return
     from newsindex._codec import NewsCodec
     from newsindex._directory import IndexDirectory
     from newsindex._segment_builder import SegmentBuilder
     from newsindex._stemtable import attach_stem_table
 
-    folder, analyzer, flush_words = inbox.recv()
     directory = IndexDirectory(folder)
     attach_stem_table(analyzer, directory)
     codec = NewsCodec()
@@ -91,6 +96,38 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
         if builder.word_count >= flush_words:
             outbox.send(("segment", builder.finish()))
             builder = None
+
+
+def _serve_documents(inbox: Connection, outbox: Connection, analyzer: Analyzer) -> None:
+    """A worker that turns batches into Xapian documents (``_xapian_writer``),
+    sent back serialised; imports Xapian, so only for Xapian locations.
+
+    Its answers are large, so a thread sends them while this one reads the
+    next batch: a parent sending a batch and a worker sending documents, each
+    waiting for the other to read, would otherwise both wait for ever.
+    """
+    from newsindex._xapian_store import document_of
+
+    answers: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+
+    def send() -> None:
+        while (answer := answers.get()) is not None:
+            outbox.send(answer)
+
+    sender = threading.Thread(target=send, name="newsindex answers", daemon=True)
+    sender.start()
+    try:
+        while (message := inbox.recv())[0] != "finish":
+            _, batch, articles = message
+            documents = []
+            for article in articles:
+                doc, title, body = document_of(article, analyzer)
+                documents.append((article.id, doc.serialise(), title, body))
+            answers.put(("documents", batch, documents))
+        answers.put(("done",))
+    finally:  # the answers so far go first, then any failure (child_main)
+        answers.put(None)
+        sender.join()
 
 
 class _Worker:
@@ -128,26 +165,35 @@ class _Worker:
 
 
 class WorkerPool:
-    """Worker processes building segments from batches of articles.
+    """Worker processes building segments from batches of articles, or (for
+    a Xapian location) Xapian documents.
 
     Args:
-        folder: the index directory.
+        role: ``"segments"`` or ``"documents"``.
         analyzer: the index's analyzer (pickled to each worker, so a custom
             stemmer must be picklable).
         jobs: number of worker processes.
+        folder: the index directory (segments).
         flush_words: words a worker buffers before writing a segment.
     """
 
     def __init__(
-        self, folder: str, analyzer: Analyzer, jobs: int, flush_words: int
+        self,
+        role: str,
+        analyzer: Analyzer,
+        jobs: int,
+        folder: str | None = None,
+        flush_words: int = 0,
     ) -> None:
         self._analyzer = analyzer
         self._placed: dict[int, tuple[str, int]] = {}
         self._segments: dict[str, Any] = {}
+        self._documents: dict[int, list[Any]] = {}
         self._workers: list[_Worker] = []
+        init = (role, folder, analyzer, flush_words)
         try:
             for number in range(jobs):
-                self._workers.append(_Worker(number, (folder, analyzer, flush_words)))
+                self._workers.append(_Worker(number, init))
         except BaseException:
             self.terminate()
             raise
@@ -165,6 +211,13 @@ class WorkerPool:
         while batch not in self._placed:
             self._receive()
         return self._placed[batch]
+
+    def documents(self, batch: int) -> list[Any]:
+        """A batch's documents: ``(id, serialised document, title length,
+        body length)`` per article, in order."""
+        while batch not in self._documents:
+            self._receive()
+        return self._documents.pop(batch)
 
     def finish(self) -> dict[str, Any]:
         """Have every worker write its last segment; return all segments.
@@ -224,6 +277,10 @@ class WorkerPool:
         if kind == "added":
             _, batch, segid, first = message
             self._placed[batch] = (segid, first)
+            worker.queued -= 1
+        elif kind == "documents":
+            _, batch, documents = message
+            self._documents[batch] = documents
             worker.queued -= 1
         elif kind == "segment":
             segment = message[1]

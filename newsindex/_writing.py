@@ -216,8 +216,9 @@ class IndexWriter:
             # token is about 4/3 words.
             per_worker = max(1, self._flush_words // (2 * self._jobs))
             self._pool = WorkerPool(
-                self._directory.folder, self._analyzer, self._jobs, per_worker
-            )
+                "segments", self._analyzer, self._jobs, self._directory.folder,
+                per_worker,
+            )  # fmt: skip
         self._pool.submit(self._batches, self._batch)
         self._batch = []
         self._batches += 1

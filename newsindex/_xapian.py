@@ -412,7 +412,7 @@ class XapianEngine:
             raise IndexClosedError(f"the index at {self._location} was closed")
         if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
             raise ConfigurationError(f"jobs must be a positive integer, not {jobs!r}")
-        return XapianWriter(self._places, self._analyzer, timeout)
+        return XapianWriter(self._places, self._analyzer, timeout, jobs)
 
     def merge(self, timeout: float, everything: bool) -> MergeSummary:
         """Xapian keeps its own files compact; nothing to do."""

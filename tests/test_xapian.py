@@ -233,6 +233,57 @@ def test_writes_upsert_delete_and_read_back(tmp_path: Path) -> None:
 
 
 @needs_xapian
+def test_worker_processes_give_the_same_index(tmp_path: Path) -> None:
+    """``jobs=2`` analyses in worker processes: same counts, same results."""
+    articles = _articles()
+    twice = [*articles, *articles[:7]]  # some ids again in the same batch
+    one = NewsIndex.create(f"xapian:{tmp_path / 'one'}")
+    two = NewsIndex.create(f"xapian:{tmp_path / 'two'}")
+    with one.writer() as writer:
+        writer.add_many(twice)
+        writer.delete(articles[3].id)
+        writer.add(articles[3])
+    with two.writer(jobs=2) as writer:
+        writer.add_many(twice)
+        writer.delete(articles[3].id)
+        writer.add(articles[3])
+    assert one.count() == two.count() == len(articles)
+    for query in QUERIES:
+        assert _page(two.search(query)) == _page(one.search(query)), query
+    assert two.stats().to_dict()["terms"] == one.stats().to_dict()["terms"]
+    summary = two.add_many(articles[:5], jobs=2)
+    assert (summary.added, summary.updated) == (0, 5)
+
+
+@needs_xapian
+def test_worker_processes_keep_up_with_many_batches(tmp_path: Path) -> None:
+    """Enough batches that the parent sends while workers send documents
+    back (each answer far larger than a pipe holds); in a child process, so
+    that a hang fails the test instead of stopping the suite."""
+    script = (
+        "import sys\n"
+        "from newsindex import Article, NewsIndex\n"
+        "words = 'harga beras naik di pasar induk kota menurut pedagang'.split()\n"
+        "articles = [\n"
+        "    Article(id=f'a{i}', title=f'Berita {i}',\n"
+        "            body=' '.join(words[(i + j) % len(words)] + str(j % 50)\n"
+        "                          for j in range(400)))\n"
+        "    for i in range(1500)\n"
+        "]\n"
+        "index = NewsIndex.create(sys.argv[1])\n"
+        "print(index.add_many(articles, jobs=2).added, index.count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, f"xapian:{tmp_path / 'db'}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1500", "1500"]
+
+
+@needs_xapian
 def test_a_cancelled_batch_leaves_nothing(tmp_path: Path) -> None:
     location = f"xapian:{tmp_path / 'db'}"
     articles = _articles()
