@@ -54,6 +54,8 @@ LENGTHS_KEY: Final = "newsindex.lengths"
 EXACT_TOTAL: Final = 10_000
 #: Seconds to wait for a shard's server to answer.
 TIMEOUT: Final = 10.0
+#: Seconds to wait for a shard to answer a writer (commits of large batches).
+WRITE_TIMEOUT: Final = 600.0
 
 
 # -- locations ---------------------------------------------------------------
@@ -110,7 +112,9 @@ def connect_writable(place: Place, create: bool) -> xapian.WritableDatabase:
     if place.path is not None:
         flags = xapian.DB_CREATE_OR_OPEN if create else xapian.DB_OPEN
         return xapian.WritableDatabase(place.path, flags)
-    return xapian.remote_open_writable(place.host, place.port, int(TIMEOUT * 1000))
+    # A commit of a large batch may take a shard minutes.
+    timeout = int(WRITE_TIMEOUT * 1000)
+    return xapian.remote_open_writable(place.host, place.port, timeout)
 
 
 def open_checked(place: Place, create: bool) -> xapian.Database:
