@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 import attrs
@@ -315,6 +315,23 @@ def complete(
         QueryError: ``prefix`` is not text, or ``limit`` is not from 1 to
             ``max_limit``.
     """
+    return complete_last_word(
+        prefix, lambda word, n: lexicon_of(snapshot).complete(word, n), limit,
+        max_limit,
+    )  # fmt: skip
+
+
+def complete_last_word(
+    prefix: str, words: Callable[[str, int], list[str]], limit: int, max_limit: int
+) -> tuple[str, ...]:
+    """``prefix`` with its last word completed by ``words(word, limit)``: the
+    index's words that start with it, most used first; the text before the
+    word is kept as typed. Any engine's completion (see :func:`complete`).
+
+    Raises:
+        QueryError: ``prefix`` is not text, or ``limit`` is not from 1 to
+            ``max_limit``.
+    """
     if not isinstance(prefix, str):
         raise QueryError(f"prefix must be a string, not {type(prefix).__name__}")
     if (
@@ -336,4 +353,4 @@ def complete(
     if not word.isalpha() or len(word.encode("utf-8")) > MAX_WORD_BYTES:
         return ()
     head = prefix[:start]
-    return tuple(head + w for w in lexicon_of(snapshot).complete(word, limit))
+    return tuple(head + w for w in words(word, limit))

@@ -47,6 +47,26 @@ _HEADER = struct.Struct("<4sIHH")
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
+def kept_word(raw: str, analyzer: Analyzer) -> tuple[str, str] | None:
+    """A written word (a run of ``_WORD_RE``) as the vocabulary keeps it,
+    and its term: normalised, letters only, at most :data:`MAX_WORD_BYTES`,
+    and indexed (not a stopword); ``None`` if it is left out."""
+    word = normalize(raw)
+    if not word.isalpha() or len(word.encode("utf-8")) > MAX_WORD_BYTES:
+        return None
+    term = analyzer.term(raw)
+    return None if term is None else (word, term)
+
+
+def written_words(text: str, analyzer: Analyzer) -> set[str]:
+    """The distinct kept words of ``text`` (see :func:`kept_word`)."""
+    return {
+        kept[0]
+        for raw in set(_WORD_RE.findall(text))
+        if (kept := kept_word(raw, analyzer)) is not None
+    }
+
+
 def normalize(word: str) -> str:
     """A word as the vocabulary keeps it: NFKC, lower case (as the analyzer)."""
     if not word.isascii():
@@ -216,7 +236,6 @@ class SurfaceWords:
         words: list[str] = []
         terms: list[str] = []
         known: dict[str, int | None] = {}  # written word -> word id, or None
-        term_of = self._analyzer.term
         word_ptr = array("q", [0])
         word_ids = array("q")
         for chunk in chunks:
@@ -225,15 +244,14 @@ class SurfaceWords:
                     wid = known[raw]
                 else:
                     wid = None
-                    word = normalize(raw)
-                    if word.isalpha() and len(word.encode("utf-8")) <= MAX_WORD_BYTES:
-                        term = term_of(raw)
-                        if term is not None:
-                            wid = word_of.get(word)
-                            if wid is None:
-                                wid = word_of[word] = len(words)
-                                words.append(word)
-                                terms.append(term)
+                    kept = kept_word(raw, self._analyzer)
+                    if kept is not None:
+                        word, term = kept
+                        wid = word_of.get(word)
+                        if wid is None:
+                            wid = word_of[word] = len(words)
+                            words.append(word)
+                            terms.append(term)
                     known[raw] = wid
                 if wid is not None:
                     word_ids.append(wid)

@@ -35,6 +35,7 @@ builds them.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import os
 import threading
 import time
@@ -47,6 +48,7 @@ from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._engine import Settings
 from newsindex._expansions import expand_query, expansions_of
+from newsindex._lexicon import complete_last_word
 from newsindex._options import DateBound, SearchOptions
 from newsindex._query import parse_query
 from newsindex._results import FacetCount, SearchResults
@@ -88,6 +90,10 @@ if TYPE_CHECKING:
 # -- opening -----------------------------------------------------------------
 
 _T = TypeVar("_T")
+
+#: Words read for one completion, in alphabetical order from the prefix: a
+#: one-letter prefix may miss a much used word further on.
+COMPLETION_SCAN = 20_000
 
 
 def open_xapian(
@@ -327,9 +333,18 @@ class XapianEngine:
         )
 
     def suggest(self, prefix: str, limit: int) -> tuple[str, ...]:
-        if not isinstance(prefix, str):
-            raise QueryError(f"prefix must be a string, not {type(prefix).__name__}")
-        return ()
+        def words(word: str, n: int) -> list[str]:
+            def most_used(db: xapian.Database, _: object) -> list[str]:
+                found = []
+                for item in db.allterms("W" + word):
+                    found.append((-item.termfreq, item.term[1:].decode("utf-8")))
+                    if len(found) == COMPLETION_SCAN:
+                        break
+                return [w for _, w in heapq.nsmallest(n, found)]
+
+            return self._read(most_used)
+
+        return complete_last_word(prefix, words, limit, self._limits.max_limit)
 
     def related(
         self, article_id: str, limit: int, since: DateBound, until: DateBound

@@ -18,6 +18,7 @@ from newsindex._analysis import Analyzer
 from newsindex._article import Article, article_from_stored
 from newsindex._fields import facet_key
 from newsindex._results import FacetCount
+from newsindex._vocabulary import written_words
 from newsindex.errors import (
     ConfigurationError,
     IndexLockedError,
@@ -213,6 +214,9 @@ def document_of(
     for pos, term in enumerate(body_terms):
         doc.add_posting(term, pos + 1)
     doc.add_boolean_term("Q" + article.id)
+    # The written words, for completions (see _vocabulary.SurfaceWords).
+    for word in written_words(f"{article.title}\n{article.body}", analyzer):
+        doc.add_boolean_term("W" + word)
     if article.source:
         doc.add_boolean_term("XS" + facet_key(article.source))
         doc.add_value(SOURCE, article.source)

@@ -184,6 +184,21 @@ def test_stats_agree_with_the_embedded_engine(tmp_path: Path) -> None:
     assert got["analyzer"] == want["analyzer"]
 
 
+@needs_xapian
+def test_suggestions_equal_the_embedded_engines(tmp_path: Path) -> None:
+    articles = _articles()
+    embedded = NewsIndex.create(tmp_path / "embedded")
+    embedded.add_many(articles)
+    xap = NewsIndex.create(f"xapian:{tmp_path / 'db'}")
+    xap.add_many(articles)
+    for prefix in ("se", "harga ba", "Ba", "k", "pe", "zzz", "", "harga "):
+        for limit in (1, 5, 20):
+            assert xap.suggest(prefix, limit) == embedded.suggest(prefix, limit), (
+                prefix,
+                limit,
+            )
+
+
 @needs_tcpsrv
 def test_the_web_app_serves_shards(shards: list[Shard]) -> None:
     """The app opens the location itself, as ``newsindex serve`` makes it."""
@@ -321,6 +336,8 @@ def test_shards_equal_one_database(tmp_path: Path, shards: list[Shard]) -> None:
     assert sharded.check().ok
     for article in articles[:5]:
         assert sharded.get(article.id) == article
+    for prefix in ("se", "harga ba", "k"):
+        assert sharded.suggest(prefix, 5) == one.suggest(prefix, 5)
 
 
 @needs_tcpsrv
