@@ -109,6 +109,7 @@ def _serve_documents(inbox: Connection, outbox: Connection, analyzer: Analyzer) 
     from newsindex._xapian_store import document_of
 
     answers: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+    known: dict[str, str | None] = {}
 
     def send() -> None:
         while (answer := answers.get()) is not None:
@@ -121,7 +122,7 @@ def _serve_documents(inbox: Connection, outbox: Connection, analyzer: Analyzer) 
             _, batch, articles = message
             documents = []
             for article in articles:
-                doc, title, body = document_of(article, analyzer)
+                doc, title, body = document_of(article, analyzer, known)
                 documents.append((article.id, doc.serialise(), title, body))
             answers.put(("documents", batch, documents))
         answers.put(("done",))

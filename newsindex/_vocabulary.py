@@ -58,13 +58,31 @@ def kept_word(raw: str, analyzer: Analyzer) -> tuple[str, str] | None:
     return None if term is None else (word, term)
 
 
-def written_words(text: str, analyzer: Analyzer) -> set[str]:
-    """The distinct kept words of ``text`` (see :func:`kept_word`)."""
-    return {
-        kept[0]
-        for raw in set(_WORD_RE.findall(text))
-        if (kept := kept_word(raw, analyzer)) is not None
-    }
+def written_words(
+    text: str, analyzer: Analyzer, known: dict[str, str | None] | None = None
+) -> set[str]:
+    """The distinct kept words of ``text`` (see :func:`kept_word`).
+
+    ``known``: the caller's cache of each written word's kept form (``None``
+    if left out), for a stream of texts; emptied when it grows large.
+    """
+    if known is None:
+        known = {}
+    elif len(known) > _KNOWN_LIMIT:
+        known.clear()
+    out = set()
+    for raw in set(_WORD_RE.findall(text)):
+        if raw in known:
+            word = known[raw]
+        else:
+            kept = kept_word(raw, analyzer)
+            word = known[raw] = None if kept is None else kept[0]
+        if word is not None:
+            out.add(word)
+    return out
+
+
+_KNOWN_LIMIT: Final = 300_000
 
 
 def normalize(word: str) -> str:

@@ -203,9 +203,10 @@ def lock_writable(
 
 
 def document_of(
-    article: Article, analyzer: Analyzer
+    article: Article, analyzer: Analyzer, known: dict[str, str | None] | None = None
 ) -> tuple[xapian.Document, int, int]:
-    """The Xapian document of ``article``, and its title and body lengths."""
+    """The Xapian document of ``article``, and its title and body lengths
+    (``known``: a cache for :func:`written_words`)."""
     doc = xapian.Document()
     title_terms, _ = analyzer.terms_and_starts(article.title)
     body_terms, _ = analyzer.terms_and_starts(article.body)
@@ -215,7 +216,7 @@ def document_of(
         doc.add_posting(term, pos + 1)
     doc.add_boolean_term("Q" + article.id)
     # The written words, for completions (see _vocabulary.SurfaceWords).
-    for word in written_words(f"{article.title}\n{article.body}", analyzer):
+    for word in written_words(f"{article.title}\n{article.body}", analyzer, known):
         doc.add_boolean_term("W" + word)
     if article.source:
         doc.add_boolean_term("XS" + facet_key(article.source))

@@ -59,6 +59,7 @@ class XapianWriter:
         self._present: dict[str, bool] = {}
         self._added = self._updated = self._deleted = 0
         self._closed_because: str | None = None
+        self._known: dict[str, str | None] = {}  # written words' kept forms
         # With jobs > 1, worker processes analyse batches of articles into
         # documents, applied here in order.
         self._jobs = jobs
@@ -116,7 +117,7 @@ class XapianWriter:
             raise ArticleError(f"expected an Article, not {type(article).__name__}")
         if self._jobs == 1:
             # Analyse first: an article that fails leaves the batch as it was.
-            doc, title, body = document_of(article, self._analyzer)
+            doc, title, body = document_of(article, self._analyzer, self._known)
             replaced = self._exists(article.id)
             self._apply(article.id, doc, title, body)
         else:
