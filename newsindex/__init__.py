@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and readers
     from newsindex._analysis import Analyzer, Token
     from newsindex._article import Article
     from newsindex._checking import CheckReport, check_index
+    from newsindex._engine import WriteSummary
     from newsindex._evaluation import Evaluation, JudgedQuery, evaluate, read_queries
     from newsindex._expansions import Expansions
     from newsindex._highlighting import Snippet
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and readers
     from newsindex._stats import IndexStats
     from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
     from newsindex._swap import swap_index
-    from newsindex._writing import IndexWriter, WriteSummary
+    from newsindex._writing import IndexWriter
 
 #: Where each public name lives: imported on first use, so that ``import
 #: newsindex`` (and a command that needs little) stays quick.
@@ -76,7 +77,7 @@ _LAZY: dict[str, str] = {
     "Stemmer": "newsindex._stemmers",
     "TalaStemmer": "newsindex._stemmers",
     "Token": "newsindex._analysis",
-    "WriteSummary": "newsindex._writing",
+    "WriteSummary": "newsindex._engine",
     "check_index": "newsindex._checking",
     "evaluate": "newsindex._evaluation",
     "ingest": "newsindex._inputs",

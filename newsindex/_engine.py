@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import attrs
 
@@ -38,26 +38,66 @@ if TYPE_CHECKING:
     from newsindex._checking import CheckReport
     from newsindex._merging import MergeSummary
     from newsindex._stats import IndexStats
-    from newsindex._writing import WriteSummary
+
+
+@attrs.frozen
+class WriteSummary:
+    """What a committed writer changed.
+
+    Attributes:
+        added: articles whose id was new to the index.
+        updated: articles that replaced an article with the same id.
+        deleted: articles removed by :meth:`IndexWriter.delete`.
+        seconds: time from the writer's creation to the end of its commit.
+    """
+
+    added: int
+    updated: int
+    deleted: int
+    seconds: float
 
 
 class Writer(Protocol):
-    """An atomic batch of changes (see :class:`newsindex.IndexWriter`)."""
+    """An atomic batch of changes (see :class:`newsindex.IndexWriter`).
+
+    Each engine's writer derives from it for what every writer does alike:
+    :meth:`add_many`, and the context manager that commits when the block
+    ends and cancels if it raises.
+    """
 
     def add(self, article: Article) -> bool: ...
-    def add_many(self, articles: Iterable[Article]) -> int: ...
     def delete(self, article_id: str) -> bool: ...
     def commit(self, *, optimize: bool = False) -> WriteSummary: ...
     def cancel(self) -> None: ...
     @property
     def closed(self) -> bool: ...
-    def __enter__(self) -> Writer: ...
+
+    def add_many(self, articles: Iterable[Article]) -> int:
+        """Add each article in turn (see :meth:`add`); return how many."""
+        count = 0
+        for article in articles:
+            self.add(article)
+            count += 1
+        return count
+
+    def __enter__(self: _W) -> _W:
+        return self
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None: ...
+    ) -> None:
+        if self.closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+
+_W = TypeVar("_W", bound=Writer)
 
 
 class Engine(Protocol):

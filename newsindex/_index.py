@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
-from newsindex._engine import Engine, Settings, Writer
+from newsindex._engine import Engine, Settings, Writer, WriteSummary
 from newsindex._expansions import ExpansionsArg
 from newsindex._locations import open_engine
 from newsindex._options import (
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # imported where used: a search needs none of them
     from newsindex._checking import CheckReport
     from newsindex._merging import MergeSummary
     from newsindex._stats import IndexStats
-    from newsindex._writing import WriteSummary
 
 from newsindex.errors import IndexLockedError
 

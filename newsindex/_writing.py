@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator
-from types import TracebackType
+from collections.abc import Iterator
 from typing import Any, Final
-
-import attrs
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._codec import NewsCodec
 from newsindex._directory import FileLock, IndexDirectory, TableOfContents
+from newsindex._engine import Writer, WriteSummary
 from newsindex._merging import (
     COMMIT_MERGE_ARTICLES,
     merge_candidates,
@@ -56,24 +54,7 @@ from newsindex.errors import ArticleError, ConfigurationError, WriterClosedError
 DEFAULT_FLUSH_WORDS: Final = 4_000_000
 
 
-@attrs.frozen
-class WriteSummary:
-    """What a committed writer changed.
-
-    Attributes:
-        added: articles whose id was new to the index.
-        updated: articles that replaced an article with the same id.
-        deleted: articles removed by :meth:`IndexWriter.delete`.
-        seconds: time from the writer's creation to the end of its commit.
-    """
-
-    added: int
-    updated: int
-    deleted: int
-    seconds: float
-
-
-class IndexWriter:
+class IndexWriter(Writer):
     """An atomic batch of additions, replacements and deletions.
 
     Use it as a context manager: the batch commits when the block ends and
@@ -136,24 +117,6 @@ class IndexWriter:
         self._closed = False
         # Why the writer cancelled itself, for the error of later calls.
         self._failure: str | None = None
-
-    # -- context manager -----------------------------------------------------
-
-    def __enter__(self) -> IndexWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._closed:
-            return
-        if exc_type is None:
-            self.commit()
-        else:
-            self.cancel()
 
     # -- changes ---------------------------------------------------------------
 
@@ -222,14 +185,6 @@ class IndexWriter:
         self._pool.submit(self._batches, self._batch)
         self._batch = []
         self._batches += 1
-
-    def add_many(self, articles: Iterable[Article]) -> int:
-        """Add each article in turn (see :meth:`add`); return how many."""
-        count = 0
-        for article in articles:
-            self.add(article)
-            count += 1
-        return count
 
     def delete(self, article_id: str) -> bool:
         """Delete the article with ``article_id``; return whether one existed."""

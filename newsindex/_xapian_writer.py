@@ -7,14 +7,13 @@ import contextlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
 
 import xapian  # type: ignore[import-not-found,unused-ignore]
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._engine import Writer, WriteSummary
 from newsindex._parallel import BATCH_SIZE, MAX_QUEUED, WorkerPool
 from newsindex._xapian_store import (
     LENGTHS_KEY,
@@ -30,11 +29,8 @@ from newsindex.errors import (
     WriterClosedError,
 )
 
-if TYPE_CHECKING:
-    from newsindex._writing import WriteSummary
 
-
-class XapianWriter:
+class XapianWriter(Writer):
     """An atomic batch of changes per database (see :class:`IndexWriter`):
     each shard applies its part of a batch entirely or not at all."""
 
@@ -67,22 +63,6 @@ class XapianWriter:
         self._batch: list[Article] = []
         self._sent: deque[int] = deque()
         self._batches = 0
-
-    def __enter__(self) -> XapianWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.closed:
-            return
-        if exc_type is None:
-            self.commit()
-        else:
-            self.cancel()
 
     @property
     def closed(self) -> bool:
@@ -169,14 +149,6 @@ class XapianWriter:
         while self._sent:
             self._apply_sent()
 
-    def add_many(self, articles: Iterable[Article]) -> int:
-        """Add each article in turn (see :meth:`add`); return how many."""
-        count = 0
-        for article in articles:
-            self.add(article)
-            count += 1
-        return count
-
     def delete(self, article_id: str) -> bool:
         """Delete the article with ``article_id``; whether one existed."""
         self._check_open()
@@ -195,8 +167,6 @@ class XapianWriter:
         return True
 
     def commit(self, *, optimize: bool = False) -> WriteSummary:
-        from newsindex._writing import WriteSummary
-
         self._check_open()
         try:
             self._drain()
@@ -229,35 +199,20 @@ class XapianWriter:
                 db.cancel_transaction()
         self._release()
 
-    def _all_or_nothing(self) -> Any:
-        return _Failing(self)
+    @contextlib.contextmanager
+    def _all_or_nothing(self) -> Iterator[None]:
+        """Cancel the batch if Xapian fails a change in the block."""
+        try:
+            yield
+        except xapian.Error as exc:
+            self._closed_because = f"a change failed: {exc}"
+            self.cancel()
+            raise ShardUnavailableError(
+                f"writing failed, nothing committed: {exc}"
+            ) from None
 
     def _release(self) -> None:
         for db in self._dbs:
             with contextlib.suppress(xapian.Error):
                 db.close()
         self._dbs = []
-
-
-class _Failing:
-    """Cancels the writer's batch when a change fails in Xapian."""
-
-    def __init__(self, writer: XapianWriter) -> None:
-        self.writer = writer
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None or not isinstance(exc, xapian.Error):
-            return
-        self.writer._closed_because = f"a change failed: {exc}"
-        self.writer.cancel()
-        raise ShardUnavailableError(
-            f"writing failed, nothing committed: {exc}"
-        ) from None
