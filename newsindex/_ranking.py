@@ -78,8 +78,14 @@ class Ranking:
     lead_length: int = 50
     rerank_depth: int = 100
 
+    def coordination_for(self, clauses: int) -> float:
+        """The coordination exponent for a query of ``clauses`` clauses (0
+        above :attr:`coordination_max_clauses`)."""
+        return self.coordination if clauses <= self.coordination_max_clauses else 0.0
 
-def _idf(df: int, n: int) -> float:
+
+def idf_of(df: int, n: int) -> float:
+    """BM25's idf of a term in ``df`` of ``n`` articles (every engine's)."""
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
@@ -94,7 +100,7 @@ class Scorer:
         self.field_b = {"title": ranking.b_title, "body": ranking.b_body}
 
     def idf(self, key: str | tuple[str, ...]) -> float:
-        return _idf(self.gathered.df.get(key, 0), max(self.snapshot.doc_count, 1))
+        return idf_of(self.gathered.df.get(key, 0), max(self.snapshot.doc_count, 1))
 
     def _norm(self, seg: SegmentData, field: str, ids: np.ndarray) -> np.ndarray:
         b = self.field_b[field]
@@ -230,9 +236,7 @@ def candidates(
 ) -> Candidates:
     seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
     n_clauses = len(parsed.positive)
-    coordination = scorer.ranking.coordination
-    if n_clauses > scorer.ranking.coordination_max_clauses:
-        coordination = 0.0
+    coordination = scorer.ranking.coordination_for(n_clauses)
     for si, seg in enumerate(snapshot.segments):
         if seg.doc_count_all == 0:
             continue

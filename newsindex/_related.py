@@ -32,6 +32,7 @@ from newsindex._ranking import (
     Ranking,
     Scorer,
     candidates,
+    idf_of,
     relevance_order,
 )
 from newsindex._results import SearchResults
@@ -80,8 +81,7 @@ def distinctive_terms(
     for term, tf in weights.items():
         df = _document_frequency(snapshot, term.encode("utf-8"))
         if df > 1:
-            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-            scored.append(((1.0 + math.log(tf)) * idf, term))
+            scored.append(((1.0 + math.log(tf)) * idf_of(df, n), term))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return [term for _, term in scored[:count]]
 

@@ -226,10 +226,15 @@ def weigh(
     for key, weight in weights.items():
         df = gathered.df.get(key, 0)
         if df:
-            # The scorer's idf is log((n + 1) / (df + 0.5)).
-            idf = math.log((n + 1) / (df + 0.5))
-            gathered.df[key] = min(n, round((n + 1) / math.exp(weight * idf) - 0.5))
+            gathered.df[key] = weighted_df(df, n, weight)
     return gathered
+
+
+def weighted_df(df: int, n: int, weight: float) -> int:
+    """The document frequency whose idf is ``weight`` times that of ``df``
+    (of ``n`` articles); the scorer's idf is ``log((n + 1) / (df + 0.5))``."""
+    idf = math.log((n + 1) / (df + 0.5))
+    return min(n, round((n + 1) / math.exp(weight * idf) - 0.5))
 
 
 def _widened(clause: Clause, added: dict[str, list[tuple[str, ...]]]) -> Clause:

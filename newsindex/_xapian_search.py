@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,8 +17,9 @@ from newsindex._article import Article
 from newsindex._highlighting import highlight_matches, snippet_from_matches, spans_at
 from newsindex._options import Filters, SearchOptions
 from newsindex._query import Clause, ParsedQuery
-from newsindex._ranking import Ranking
+from newsindex._ranking import Ranking, idf_of
 from newsindex._results import FacetCount, Hit
+from newsindex._spelling import weighted_df
 from newsindex._xapian_store import (
     ARTICLE_ID,
     DATE,
@@ -243,9 +243,8 @@ class Search:
                 df = 0
             weight = self.parsed.weights.get(key)
             if weight is not None and df:
-                idf = math.log((self.n + 1) / (df + 0.5))
-                df = min(self.n, round((self.n + 1) / math.exp(weight * idf) - 0.5))
-            found = math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+                df = weighted_df(df, self.n, weight)
+            found = idf_of(df, self.n)
             self._idf[key] = found
         return found
 
@@ -288,9 +287,7 @@ class Search:
                 total += clause_score
                 matched += 1
         n_clauses = len(self.parsed.positive)
-        coordination = self.ranking.coordination
-        if n_clauses > self.ranking.coordination_max_clauses:
-            coordination = 0.0
+        coordination = self.ranking.coordination_for(n_clauses)
         if coordination and matched:
             total *= (matched / n_clauses) ** coordination
         cand.score, cand.matched = total, matched
