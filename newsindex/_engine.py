@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import attrs
 
@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from newsindex._checking import CheckReport
     from newsindex._merging import MergeSummary
     from newsindex._stats import IndexStats
+
+
+#: The scheme prefixes of the Xapian locations (see ``_locations.py``).
+XAPIAN_LOCAL: Final = "xapian:"
+XAPIAN_TCP: Final = "xapian+tcp://"
 
 
 @attrs.frozen

@@ -62,7 +62,7 @@ def _written(segments: Sequence[SegmentData], field: str) -> dict[str, str]:
     return {key: counter.most_common(1)[0][0] for key, counter in forms.items()}
 
 
-def _ranked(counts: Counter[str]) -> tuple[FacetCount, ...]:
+def ranked(counts: Counter[str]) -> tuple[FacetCount, ...]:
     """Most first, then by value."""
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return tuple(FacetCount(value, count) for value, count in ordered if count)
@@ -83,7 +83,7 @@ def keyword_counts(
     shown: Counter[str] = Counter()
     for key, n in counts.items():
         shown[written.get(key, key)] += n
-    return _ranked(shown)
+    return ranked(shown)
 
 
 def month_counts(
@@ -104,7 +104,7 @@ def month_counts(
         tally = np.diff(np.r_[firsts, len(months)])
         values = months[firsts]
         counts.update(dict(zip(map(str, values), tally.tolist(), strict=True)))
-    return _ranked(counts)
+    return ranked(counts)
 
 
 def count_facets(

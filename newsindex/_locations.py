@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
+from newsindex._engine import XAPIAN_LOCAL, XAPIAN_TCP
 from newsindex.errors import ConfigurationError
 
 if TYPE_CHECKING:  # the engines are imported when a location is opened
     from newsindex._engine import Engine, Settings
-
-#: The scheme prefixes of the Xapian locations.
-XAPIAN_LOCAL: Final = "xapian:"
-XAPIAN_TCP: Final = "xapian+tcp://"
 
 
 def is_xapian(location: str | os.PathLike[str]) -> bool:

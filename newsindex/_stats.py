@@ -77,8 +77,8 @@ def index_stats(
         segments=len(snapshot.segments),
         terms=_distinct_terms(snapshot),
         size_bytes=size_bytes,
-        earliest=_iso(earliest),
-        latest=_iso(latest),
+        earliest=iso_day(earliest),
+        latest=iso_day(latest),
         sources=tuple(
             (c.value, c.count) for c in keyword_counts(snapshot, "source", live)
         ),
@@ -109,7 +109,8 @@ def _distinct_terms(snapshot: Snapshot) -> int:
     return count
 
 
-def _iso(timestamp: int | None) -> str | None:
+def iso_day(timestamp: int | None) -> str | None:
+    """The day of a date key (``"invalid"`` for one out of range)."""
     if timestamp is None:
         return None
     try:

@@ -34,7 +34,6 @@ builds them.
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import os
 import threading
@@ -52,6 +51,7 @@ from newsindex._lexicon import complete_last_word
 from newsindex._options import DateBound, SearchOptions
 from newsindex._query import parse_query
 from newsindex._results import FacetCount, SearchResults
+from newsindex._stats import iso_day
 from newsindex._xapian_search import Found, Search
 from newsindex._xapian_store import (
     CATEGORY,
@@ -60,6 +60,7 @@ from newsindex._xapian_store import (
     SOURCE,
     Place,
     article_of,
+    combined,
     connect,
     count_values,
     facet_counts,
@@ -199,10 +200,7 @@ class XapianEngine:
                 raise IndexNotFoundError(
                     f"no Xapian database at {place}: {exc}"
                 ) from None
-        combined = xapian.Database()
-        for shard in shards:
-            combined.add_database(shard)
-        self._local.shards, self._local.combined = shards, combined
+        self._local.shards, self._local.combined = shards, combined(shards)
         self._local.pid = os.getpid()
         return shards
 
@@ -233,11 +231,8 @@ class XapianEngine:
                 dead.append(str(place))
         if not live:
             raise ShardUnavailableError(f"no shard of {self._location} is answering")
-        combined = xapian.Database()
-        for shard in live:
-            combined.add_database(shard)
         try:
-            return action(combined, live), dead
+            return action(combined(live), live), dead
         except (xapian.DatabaseModifiedError, xapian.NetworkError) as exc:
             raise ShardUnavailableError(self._dead_shard(exc)) from None
 
@@ -268,9 +263,7 @@ class XapianEngine:
         in memory), through connections of its own (so that searches
         meanwhile, which reopen theirs, leave it at the revision it began)."""
         self._read(lambda db, _: None)  # fails now, naming a dead shard
-        db = xapian.Database()
-        for place in self._places:
-            db.add_database(connect(place))
+        db = combined(connect(place) for place in self._places)
         try:
             for item in db.postlist(""):
                 yield article_of(db.get_document(item.docid))
@@ -444,10 +437,9 @@ class XapianEngine:
         self._local = threading.local()
 
 
-def _iso(value: bytes) -> str:
+def _iso(value: bytes) -> str | None:
     """A date key's day, as the embedded engine's stats give it."""
-    stamp = xapian.sortable_unserialise(value)
-    return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).date().isoformat()
+    return iso_day(int(xapian.sortable_unserialise(value)))
 
 
 def _pairs(counts: tuple[FacetCount, ...]) -> tuple[tuple[str, int], ...]:

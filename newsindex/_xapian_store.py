@@ -16,6 +16,8 @@ import xapian  # type: ignore[import-not-found,unused-ignore]
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article, article_from_stored
+from newsindex._engine import XAPIAN_LOCAL, XAPIAN_TCP
+from newsindex._facets import ranked
 from newsindex._fields import facet_key
 from newsindex._results import FacetCount
 from newsindex._vocabulary import written_words
@@ -25,9 +27,6 @@ from newsindex.errors import (
     IndexNotFoundError,
     ShardUnavailableError,
 )
-
-LOCAL: Final = "xapian:"
-TCP: Final = "xapian+tcp://"
 
 # Values.
 DATE: Final = 0
@@ -82,9 +81,9 @@ PARTIAL: Final = "?partial"
 def parse_places(location: str) -> list[Place]:
     """The databases of a Xapian location, in shard order."""
     location = location.removesuffix(PARTIAL)
-    if location.startswith(TCP):
+    if location.startswith(XAPIAN_TCP):
         places = []
-        for part in location[len(TCP) :].split(","):
+        for part in location[len(XAPIAN_TCP) :].split(","):
             host, sep, port = part.strip().rpartition(":")
             if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ConfigurationError(
@@ -92,7 +91,7 @@ def parse_places(location: str) -> list[Place]:
                 )
             places.append(Place(host=host.strip("[]"), port=int(port)))
         return places
-    path = location[len(LOCAL) :]
+    path = location[len(XAPIAN_LOCAL) :]
     if not path:
         raise ConfigurationError(f"{location!r} names no database: give xapian:PATH")
     return [Place(path=os.path.expanduser(path))]
@@ -286,6 +285,9 @@ def facet_counts(counts: Counter[str], name: str) -> tuple[FacetCount, ...]:
     return ranked(counts)
 
 
-def ranked(counts: Counter[str]) -> tuple[Any, ...]:
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(FacetCount(value, n) for value, n in ordered if n)
+def combined(databases: Iterable[xapian.Database]) -> xapian.Database:
+    """One database that searches all of ``databases`` (the shards)."""
+    together = xapian.Database()
+    for database in databases:
+        together.add_database(database)
+    return together
