@@ -13,7 +13,9 @@ The stages, each in its own module:
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
+import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
@@ -28,7 +30,7 @@ from newsindex._highlighting import (
     snippet_from_matches,
     spans_at,
 )
-from newsindex._options import SearchOptions, Sort
+from newsindex._options import Filters, SearchOptions, Sort
 from newsindex._query import ParsedQuery, QueryLimits, parse_query
 from newsindex._ranking import (
     Candidates,
@@ -43,6 +45,71 @@ from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._snapshot import Snapshot
 from newsindex._spelling import check_spelling
 from newsindex.errors import QueryError
+
+
+@attrs.define
+class Request:
+    """A search's query and options, checked and parsed: what every engine
+    starts from, and how it returns its results."""
+
+    query: str
+    options: SearchOptions
+    parsed: ParsedQuery
+    filters: Filters
+    #: What was ignored, cut or could not be done; engines add to it.
+    notes: list[str]
+    limit: int
+    offset: int
+    started: float
+
+    @classmethod
+    def of(
+        cls,
+        query: str,
+        options: SearchOptions,
+        analyzer: Analyzer,
+        limits: QueryLimits,
+        expansions: Expansions,
+    ) -> Request:
+        """Raises:
+        QueryError: ``query`` is not text, or the page is out of ``limits``.
+        """
+        started = time.perf_counter()
+        if not isinstance(query, str):
+            raise QueryError(f"query must be a string, not {type(query).__name__}")
+        limit, offset = options.window(limits)
+        filters, notes = options.filters(limits)
+        parsed = expand_query(
+            parse_query(query, analyzer, limits), analyzer, expansions
+        )
+        notes = [*parsed.notes, *notes]
+        if parsed.empty_reason is not None:
+            notes.append(parsed.empty_reason)
+        return cls(query, options, parsed, filters, notes, limit, offset, started)
+
+    def results(
+        self,
+        total: int,
+        hits: tuple[Hit, ...],
+        facets: Mapping[str, tuple[FacetCount, ...]] | None = None,
+        suggestion: str | None = None,
+    ) -> SearchResults:
+        """The results, with the time taken since the request was made; the
+        facets asked for and not counted are empty."""
+        if total == 0 and self.parsed.empty_reason is None:
+            self.notes.append("no article matches the query and filters")
+        return SearchResults(
+            self.query,
+            total,
+            hits,
+            time.perf_counter() - self.started,
+            self.offset,
+            self.limit,
+            self.options.sort,
+            tuple(self.notes),
+            facets={**dict.fromkeys(self.options.facets, ()), **(facets or {})},
+            suggestion=suggestion,
+        )
 
 
 # Long: the stages of a search in order, each a call or two (see the module
@@ -61,36 +128,10 @@ def search(
     Raises:
         QueryError: ``query`` is not text, or the page is out of ``limits``.
     """
-    started = time.perf_counter()
-    if not isinstance(query, str):
-        raise QueryError(f"query must be a string, not {type(query).__name__}")
-    limit, offset = options.window(limits)
-
-    facets: dict[str, tuple[FacetCount, ...]] = dict.fromkeys(options.facets, ())
-
-    def results(total: int, hits: tuple[Hit, ...], notes: list[str]) -> SearchResults:
-        took = time.perf_counter() - started
-        return SearchResults(
-            query,
-            total,
-            hits,
-            took,
-            offset,
-            limit,
-            options.sort,
-            tuple(notes),
-            facets=facets,
-            suggestion=suggestion,
-        )
-
-    filters, notes = options.filters(limits)
-    parsed = expand_query(parse_query(query, analyzer, limits), analyzer, expansions)
-    notes = [*parsed.notes, *notes]
-    suggestion: str | None = None
-    reason = parsed.empty_reason
-    if reason is not None:
-        return results(0, (), [*notes, reason])
-
+    request = Request.of(query, options, analyzer, limits, expansions)
+    if request.parsed.empty_reason is not None:
+        return request.results(0, ())
+    parsed, filters, notes = request.parsed, request.filters, request.notes
     gathered = Gathered(snapshot, parsed)
     spell = check_spelling(
         snapshot, analyzer, limits, query, parsed, gathered, options.typos
@@ -101,9 +142,10 @@ def search(
     cands = candidates(snapshot, parsed, scorer, filters)
     if options.recency is not None:
         cands = with_recency(snapshot, cands, options.recency)
+    facets = None
     if options.facets:
         facets = count_facets(snapshot, cands.segment, cands.docnum, options.facets)
-    page = (options.sort, offset, limit)
+    page = (options.sort, request.offset, request.limit)
     collapsed = None
     if options.collapse:
         collapsed = collapsed_page(snapshot, parsed, scorer, cands, *page)
@@ -114,12 +156,11 @@ def search(
     rows = picked.tolist()
     docs = [(int(cands.segment[row]), int(cands.docnum[row])) for row in rows]
     matches = query_matches(gathered, parsed.terms, docs) if options.snippets else {}
-    hits = _hits(snapshot, analyzer, docs, scores[rows].tolist(), matches, offset + 1)
+    first = request.offset + 1
+    hits = _hits(snapshot, analyzer, docs, scores[rows].tolist(), matches, first)
     if collapsed is not None:
         hits = collapsed.with_duplicates(hits)
-    if total == 0:
-        notes.append("no article matches the query and filters")
-    return results(total, hits, notes)
+    return request.results(total, hits, facets, suggestion)
 
 
 def _page(

@@ -37,7 +37,6 @@ from __future__ import annotations
 import heapq
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,11 +45,11 @@ import xapian  # type: ignore[import-not-found,unused-ignore]
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._engine import Settings
-from newsindex._expansions import expand_query, expansions_of
+from newsindex._expansions import expansions_of
 from newsindex._lexicon import complete_last_word
 from newsindex._options import DateBound, SearchOptions
-from newsindex._query import parse_query
 from newsindex._results import FacetCount, SearchResults
+from newsindex._searching import Request
 from newsindex._stats import iso_day
 from newsindex._xapian_search import Found, Search
 from newsindex._xapian_store import (
@@ -78,7 +77,6 @@ from newsindex.errors import (
     IndexExistsError,
     IndexNotFoundError,
     NewsIndexError,
-    QueryError,
     ShardUnavailableError,
 )
 
@@ -275,55 +273,34 @@ class XapianEngine:
             ) from None
 
     def search(self, query: str, options: SearchOptions) -> SearchResults:
-        started = time.perf_counter()
-        if not isinstance(query, str):
-            raise QueryError(f"query must be a string, not {type(query).__name__}")
-        limit, offset = options.window(self._limits)
-        filters, notes = options.filters(self._limits)
-        parsed = expand_query(
-            parse_query(query, self._analyzer, self._limits),
-            self._analyzer,
-            self._expansions,
+        request = Request.of(
+            query, options, self._analyzer, self._limits, self._expansions
         )
-        notes = [*parsed.notes, *notes]
         if options.collapse:
-            notes.append(
+            request.notes.append(
                 "collapse is not available on Xapian locations; nothing folded"
             )
-        found: Found = Found(0, [], {})
-        if parsed.empty_reason is not None:
-            notes.append(parsed.empty_reason)
-        else:
+        if request.parsed.empty_reason is not None:
+            return request.results(0, ())
 
-            def run(db: xapian.Database, shards: list[xapian.Database]) -> Found:
-                search = Search(
-                    db, shards, self._analyzer, self._ranking, parsed, options, filters
-                )
-                return search.run(offset, limit)
+        def run(db: xapian.Database, shards: list[xapian.Database]) -> Found:
+            search = Search(
+                db, shards, self._analyzer, self._ranking, request.parsed, options,
+                request.filters,
+            )  # fmt: skip
+            return search.run(request.offset, request.limit)
 
-            try:
-                found = self._read(run)
-            except ShardUnavailableError:
-                if not self._partial:
-                    raise
-                found, dead = self._read_live(run)
-                notes.append(
-                    f"shard {', '.join(dead)} did not answer: these results come "
-                    "from the other shards only"
-                )
-            if found.total == 0:
-                notes.append("no article matches the query and filters")
-        return SearchResults(
-            query,
-            found.total,
-            tuple(found.hits),
-            time.perf_counter() - started,
-            offset,
-            limit,
-            options.sort,
-            tuple(notes),
-            facets=found.facets,
-        )
+        try:
+            found = self._read(run)
+        except ShardUnavailableError:
+            if not self._partial:
+                raise
+            found, dead = self._read_live(run)
+            request.notes.append(
+                f"shard {', '.join(dead)} did not answer: these results come "
+                "from the other shards only"
+            )
+        return request.results(found.total, tuple(found.hits), found.facets)
 
     def suggest(self, prefix: str, limit: int) -> tuple[str, ...]:
         def words(word: str, n: int) -> list[str]:
