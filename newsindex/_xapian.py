@@ -186,18 +186,7 @@ class XapianEngine:
             # The shards share their connections with the combined database.
             self._local.combined.reopen()
             return shards
-        shards = []
-        for place in self._places:
-            try:
-                shards.append(connect(place))
-            except xapian.NetworkError as exc:
-                raise ShardUnavailableError(
-                    f"shard {place} of {self._location} is not answering: {exc}"
-                ) from None
-            except xapian.DatabaseOpeningError as exc:
-                raise IndexNotFoundError(
-                    f"no Xapian database at {place}: {exc}"
-                ) from None
+        shards = [connect(place) for place in self._places]
         self._local.shards, self._local.combined = shards, combined(shards)
         self._local.pid = os.getpid()
         return shards
@@ -225,7 +214,7 @@ class XapianEngine:
         for place in self._places:
             try:
                 live.append(connect(place))
-            except (xapian.NetworkError, xapian.DatabaseOpeningError):
+            except (ShardUnavailableError, IndexNotFoundError):
                 dead.append(str(place))
         if not live:
             raise ShardUnavailableError(f"no shard of {self._location} is answering")
@@ -239,7 +228,7 @@ class XapianEngine:
         for place in self._places:
             try:
                 connect(place).close()
-            except (xapian.NetworkError, xapian.DatabaseOpeningError):
+            except (ShardUnavailableError, IndexNotFoundError):
                 return f"shard {place} of {self._location} is not answering"
         return f"{self._location}: {exc}"
 

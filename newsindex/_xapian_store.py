@@ -3,12 +3,13 @@ a database's metadata hold (see ``_xapian.py``), and counting values."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 import attrs
@@ -102,35 +103,49 @@ def shard_of(article_id: str, shards: int) -> int:
     return zlib.crc32(article_id.encode("utf-8")) % shards
 
 
-def connect(place: Place) -> xapian.Database:
-    if place.path is not None:
-        return xapian.Database(place.path)
-    return xapian.remote_open(place.host, place.port, int(TIMEOUT * 1000))
-
-
-def connect_writable(place: Place, create: bool) -> xapian.WritableDatabase:
-    if place.path is not None:
-        flags = xapian.DB_CREATE_OR_OPEN if create else xapian.DB_OPEN
-        return xapian.WritableDatabase(place.path, flags)
-    # A commit of a large batch may take a shard minutes.
-    timeout = int(WRITE_TIMEOUT * 1000)
-    return xapian.remote_open_writable(place.host, place.port, timeout)
-
-
-def open_checked(place: Place, create: bool) -> xapian.Database:
-    """A handle to read one database's metadata (made if missing, locally)."""
+@contextlib.contextmanager
+def _opening(place: Place) -> Iterator[None]:
+    """Xapian's errors on opening ``place``, as newsindex's."""
     try:
-        if place.path is not None:
-            if create:
-                os.makedirs(place.path, exist_ok=True)
-                if not os.path.exists(os.path.join(place.path, "iamglass")):
-                    connect_writable(place, create=True).close()
-            return xapian.Database(place.path)
-        return connect(place)
+        yield
     except xapian.DatabaseOpeningError as exc:
         raise IndexNotFoundError(f"no Xapian database at {place}: {exc}") from None
     except xapian.NetworkError as exc:
         raise ShardUnavailableError(f"shard {place} is not answering: {exc}") from None
+
+
+def connect(place: Place) -> xapian.Database:
+    """``place`` opened for reading.
+
+    Raises:
+        IndexNotFoundError: there is no database there.
+        ShardUnavailableError: its server does not answer.
+    """
+    with _opening(place):
+        if place.path is not None:
+            return xapian.Database(place.path)
+        return xapian.remote_open(place.host, place.port, int(TIMEOUT * 1000))
+
+
+def connect_writable(place: Place, create: bool) -> xapian.WritableDatabase:
+    """``place`` opened for writing (see :func:`connect`; the lock's error,
+    ``DatabaseLockError``, is left to the caller)."""
+    with _opening(place):
+        if place.path is not None:
+            flags = xapian.DB_CREATE_OR_OPEN if create else xapian.DB_OPEN
+            return xapian.WritableDatabase(place.path, flags)
+        # A commit of a large batch may take a shard minutes.
+        timeout = int(WRITE_TIMEOUT * 1000)
+        return xapian.remote_open_writable(place.host, place.port, timeout)
+
+
+def open_checked(place: Place, create: bool) -> xapian.Database:
+    """A handle to read one database's metadata (made if missing, locally)."""
+    if place.path is not None and create:
+        os.makedirs(place.path, exist_ok=True)
+        if not os.path.exists(os.path.join(place.path, "iamglass")):
+            connect_writable(place, create=True).close()
+    return connect(place)
 
 
 def read_record(
@@ -192,10 +207,6 @@ def lock_writable(
                 ) from None
             time.sleep(0.05)
             waited += 0.05
-        except xapian.NetworkError as exc:
-            raise ShardUnavailableError(
-                f"shard {place} is not answering: {exc}"
-            ) from None
 
 
 # -- documents ---------------------------------------------------------------
