@@ -34,8 +34,9 @@ import attrs
 import numpy as np
 
 from newsindex._options import Sort
+from newsindex._ordering import newest_order, relevance_order
 from newsindex._query import ParsedQuery
-from newsindex._ranking import Candidates, Scorer, newest_order, relevance_order
+from newsindex._ranking import Candidates, Scorer
 from newsindex._results import Hit
 from newsindex._signatures import (
     BAND_SIZE,

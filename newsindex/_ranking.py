@@ -32,7 +32,7 @@ import attrs
 import numpy as np
 
 from newsindex._fields import NO_DATE, TEXT_FIELDS
-from newsindex._gathering import Gathered, positions_of
+from newsindex._gathering import Gathered
 from newsindex._options import Filters
 from newsindex._query import Clause, ParsedQuery
 from newsindex._segment_reader import SegmentData
@@ -108,88 +108,111 @@ class Scorer:
         norm: np.ndarray = (1.0 - b) + b * (seg.lengths[field][ids] / avg)
         return norm
 
-    def alternative(
-        self, si: int, seg: SegmentData, alt: tuple[str, ...]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, weighted normalised frequency) of ``alt`` in ``seg``.
+    def _found(
+        self, si: int, field: str, alt: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(documents, frequencies) of ``alt`` in one field of segment ``si``."""
+        if len(alt) == 1:
+            postings = self.gathered.terms.get((si, field, alt[0]))
+            return None if postings is None else (postings.ids, postings.tfs)
+        return self.gathered.phrases.get((si, field, alt))
 
-        The documents are sorted; BM25F sums the fields' contributions
-        before saturating them.
-        """
-        parts = []
+    def _frequencies(
+        self, si: int, seg: SegmentData, alts: list[tuple[str, ...]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Keys ``alternative * size + document`` (sorted, unique) and the
+        weighted, length-normalised frequency of each, over both fields."""
+        size = seg.doc_count_all
+        keys, values = [], []
         for field in TEXT_FIELDS:
-            if len(alt) == 1:
-                postings = self.gathered.terms.get((si, field, alt[0]))
-                if postings is None:
-                    continue
-                ids, tfs = postings.ids, postings.tfs.astype(np.float64)
-            else:
-                found = self.gathered.phrases.get((si, field, alt))
-                if found is None:
-                    continue
-                ids, tfs = found
-            parts.append(
-                (ids, self.field_weight[field] * tfs / self._norm(seg, field, ids))
-            )
-        if not parts:
+            where, ids, tfs = [], [], []
+            for a, alt in enumerate(alts):
+                found = self._found(si, field, alt)
+                if found is not None and len(found[0]):
+                    where.append(a * size)
+                    ids.append(found[0])
+                    tfs.append(found[1])
+            if not ids:
+                continue
+            docs = np.concatenate(ids).astype(np.int64)
+            tf = np.concatenate(tfs)
+            keys.append(np.repeat(where, [len(i) for i in ids]) + docs)
+            values.append(self.field_weight[field] * tf / self._norm(seg, field, docs))
+        if not keys:
             return _NO_IDS, _NO_VALUES
-        ids, values, _ = _sum_by_id(parts, seg.doc_count_all)
-        return ids, values
+        if len(keys) == 1:
+            return keys[0], values[0]
+        # Two sorted runs: the stable sort merges them, title before body.
+        key, value = np.concatenate(keys), np.concatenate(values)
+        order = np.argsort(key, kind="stable")
+        key, firsts = _runs(key[order])
+        return key, np.add.reduceat(value[order], firsts)
 
-    def clause(
-        self, si: int, seg: SegmentData, clause: Clause
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, score) of one clause; documents sorted and unique."""
+    def matches(
+        self, si: int, seg: SegmentData, clauses: tuple[Clause, ...]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(clause, document, score) of each document matching each clause,
+        sorted by clause, then document.
+
+        Every alternative of every clause is scored at once: BM25F sums an
+        alternative's fields before saturating them, then a clause's
+        alternatives add up, in the order they were written.
+        """
+        size = seg.doc_count_all
+        alts = [alt for clause in clauses for alt in clause.alternatives]
+        key, tf = self._frequencies(si, seg, alts)
+        if not len(key):
+            return _NO_IDS, _NO_IDS, _NO_VALUES
+        alt = key // size
+        docs = key - alt * size
+        idf = np.array([self.idf(a) for a in alts])
         k1 = self.ranking.k1
-        found = []
-        for alt in clause.alternatives:
-            ids, tf = self.alternative(si, seg, alt)
-            if len(ids):
-                found.append((ids, self.idf(alt) * tf * (k1 + 1.0) / (tf + k1)))
-        if not found:
-            return _NO_IDS, _NO_VALUES
-        ids, values, _ = _sum_by_id(found, seg.doc_count_all)
-        return ids, values
+        score = idf[alt] * tf * (k1 + 1.0) / (tf + k1)
+        if len(alts) == len(clauses):
+            return alt, docs, score
+        clause_of = np.repeat(
+            np.arange(len(clauses)), [len(c.alternatives) for c in clauses]
+        )[alt]
+        key = clause_of * size + docs
+        order = np.argsort(key, kind="stable")
+        key, firsts = _runs(key[order])
+        clause_of = key // size
+        return clause_of, key - clause_of * size, np.add.reduceat(score[order], firsts)
 
     def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
-        """Documents of ``seg`` that match ``clause`` (to exclude)."""
-        found = [self.alternative(si, seg, alt)[0] for alt in clause.alternatives]
-        return np.concatenate(found) if found else _NO_IDS
+        """Documents of ``seg`` that match ``clause`` (to exclude), sorted."""
+        key, _ = self._frequencies(si, seg, list(clause.alternatives))
+        return key % max(seg.doc_count_all, 1)
 
 
 _NO_IDS = np.empty(0, dtype=np.int64)
 _NO_VALUES = np.empty(0, dtype=np.float64)
 
 
-def _sum_by_id(
-    parts: list[tuple[np.ndarray, np.ndarray]], size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Add up ``(ids, values)`` parts whose ids are sorted, unique and < ``size``.
+def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of the sorted ``keys`` and where each run starts."""
+    firsts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    return keys[firsts], firsts
 
-    Returns the sorted unique ids, their sums, and how many parts held
-    each. Few postings against a large segment are merged sparsely (a
-    stable sort of sorted runs), so the cost follows the postings; many are
-    added into arrays of the segment's size, which is then cheaper (the two
-    cross near postings = half the segment, measured).
+
+def _sum_by_id(
+    ids: np.ndarray, values: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Add up ``values`` per id (ids < ``size``), in the order given.
+
+    Returns the sorted distinct ids, their sums, and how many values each
+    had. Few values against a large segment are merged by a stable sort, so
+    the cost follows the postings; many are counted into arrays of the
+    segment's size, which is then cheaper.
     """
-    if len(parts) == 1:
-        ids, values = parts[0]
-        return ids.astype(np.int64, copy=False), values, np.ones(len(ids), np.int32)
-    if 2 * sum(len(ids) for ids, _ in parts) >= size:
-        sums = np.zeros(size)
-        counts = np.zeros(size, dtype=np.int32)
-        for ids, values in parts:
-            sums[ids] += values
-            counts[ids] += 1
+    if 2 * len(ids) >= size:
+        counts = np.bincount(ids, minlength=size)
         hit = np.flatnonzero(counts)
-        return hit, sums[hit], counts[hit]
-    ids = np.concatenate([ids for ids, _ in parts]).astype(np.int64, copy=False)
-    values = np.concatenate([values for _, values in parts])
+        return hit, np.bincount(ids, values, minlength=size)[hit], counts[hit]
     order = np.argsort(ids, kind="stable")
-    ids, values = ids[order], values[order]
-    firsts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    counts = np.diff(firsts, append=len(ids)).astype(np.int32)
-    return ids[firsts], np.add.reduceat(values, firsts), counts
+    ids, firsts = _runs(ids[order])
+    counts = np.diff(np.append(firsts, len(order)))
+    return ids, np.add.reduceat(values[order], firsts), counts
 
 
 def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -237,23 +260,22 @@ def candidates(
     seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
     n_clauses = len(parsed.positive)
     coordination = scorer.ranking.coordination_for(n_clauses)
+    required = [c for c, clause in enumerate(parsed.positive) if clause.required]
     for si, seg in enumerate(snapshot.segments):
         if seg.doc_count_all == 0:
             continue
         # Filters apply to the matching documents only: the cost follows the
         # query's postings rather than the size of the segment.
-        found = [scorer.clause(si, seg, clause) for clause in parsed.positive]
-        scored = [(ids, score) for ids, score in found if len(ids)]
-        if not scored:
+        clause_of, docs, score = scorer.matches(si, seg, parsed.positive)
+        if not len(docs):
             continue
-        ids, total, matched = _sum_by_id(scored, seg.doc_count_all)
+        ids, total, matched = _sum_by_id(docs, score, seg.doc_count_all)
         keep = _filter_keep(seg, filters, ids)
-        for clause, (clause_ids, _) in zip(parsed.positive, found, strict=True):
-            if clause.required:
-                keep &= _member(ids, clause_ids)
+        for c in required:
+            lo, hi = np.searchsorted(clause_of, (c, c + 1))
+            keep &= _member(ids, docs[lo:hi])
         for clause in parsed.negative:
-            excluded = np.sort(scorer.excluded(si, seg, clause))
-            keep &= ~_member(ids, excluded)
+            keep &= ~_member(ids, scorer.excluded(si, seg, clause))
         ids, scores, matched = ids[keep], total[keep], matched[keep]
         if not len(ids):
             continue
@@ -272,172 +294,3 @@ def candidates(
         np.concatenate(score_parts),
         np.concatenate(matched_parts),
     )
-
-
-# -- re-ranking ----------------------------------------------------------------
-
-
-def _bonuses(
-    snapshot: Snapshot,
-    parsed: ParsedQuery,
-    scorer: Scorer,
-    segs: np.ndarray,
-    docs: np.ndarray,
-) -> np.ndarray:
-    """Proximity and lead bonuses for the given candidates."""
-    ranking = scorer.ranking
-    out = np.zeros(len(docs))
-    sequence = parsed.sequence
-    if not (ranking.proximity or ranking.lead) or not sequence:
-        return out
-    idf = {t: scorer.idf(t) for t in sequence}
-    # Not np.unique: its first call imports numpy.ma (15 ms in a fresh
-    # process), and a handful of segment numbers need no array sort.
-    for si in sorted(set(segs.tolist())):
-        rows = np.flatnonzero(segs == si)
-        order = np.argsort(docs[rows])
-        rows = rows[order]
-        cand = docs[rows]
-        body = {}
-        for term in sequence:
-            postings = scorer.gathered.terms.get((si, "body", term))
-            if postings is None or postings.positions is None:
-                continue
-            doc_of, pos = positions_of(postings, cand)
-            if len(doc_of):
-                body[term] = (np.searchsorted(cand, doc_of), pos)
-        if ranking.lead:
-            # The lead stands in for a headline the index lacks (see Ranking).
-            untitled = snapshot.segments[si].lengths["title"][cand] == 0
-            if ranking.lead_with_title:
-                untitled[:] = True
-            for term, (row_of, pos) in body.items():
-                early = pos < ranking.lead_length
-                counts = np.bincount(row_of[early], minlength=len(cand))
-                bonus = ranking.lead * idf[term] * counts / (counts + 1.0)
-                out[rows] += np.where(untitled, bonus, 0.0)
-        if ranking.proximity:
-            present = list(body)
-            for i, a in enumerate(present):
-                for b in present[i + 1 :]:
-                    near = _near_counts(body[a], body[b], ranking.window, len(cand))
-                    weight = min(idf[a], idf[b])
-                    out[rows] += ranking.proximity * weight * near / (near + 1.0)
-    return out
-
-
-def _near_counts(
-    a: tuple[np.ndarray, np.ndarray],
-    b: tuple[np.ndarray, np.ndarray],
-    window: int,
-    n: int,
-) -> np.ndarray:
-    """Per candidate, occurrences of ``a`` with ``b`` within ``window`` positions."""
-    key_a = (a[0].astype(np.int64) << 32) | a[1]
-    key_b = (b[0].astype(np.int64) << 32) | b[1]
-    lo = np.searchsorted(key_b, key_a - window, side="left")
-    hi = np.searchsorted(key_b, key_a + window, side="right")
-    counts = (hi - lo).astype(np.float64)
-    near: np.ndarray = np.bincount(a[0], weights=counts, minlength=n)
-    return near
-
-
-# -- ordering ------------------------------------------------------------------
-
-
-def with_recency(
-    snapshot: Snapshot, cands: Candidates, half_life_days: float
-) -> Candidates:
-    """``cands`` with each score multiplied by 0.5 per half-life that the
-    article is older than the newest candidate (undated ones count as old as
-    the oldest), so that among equally good matches the newer comes first.
-
-    Relative to the newest match, not to today: an archive's scores keep
-    their scale, and the order is the same as from any other reference.
-    """
-    if not len(cands.docnum):
-        return cands
-    dates = np.empty(len(cands.docnum), dtype=np.int64)
-    for si, segment in enumerate(snapshot.segments):
-        rows = cands.segment == si
-        dates[rows] = segment.published[cands.docnum[rows]]
-    dated = dates != NO_DATE
-    if not dated.any():
-        return cands
-    newest, oldest = dates[dated].max(), dates[dated].min()
-    age_days = (newest - np.where(dated, dates, oldest)) / 86_400.0
-    decay = np.exp2(-age_days / half_life_days)
-    return attrs.evolve(cands, score=cands.score * decay, decay=decay)
-
-
-def relevance_order(
-    snapshot: Snapshot,
-    parsed: ParsedQuery,
-    scorer: Scorer,
-    cands: Candidates,
-    depth: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate indexes of the best ``depth``, best first, and final scores.
-
-    The bonuses go to the same :attr:`Ranking.rerank_depth` articles whatever
-    page is asked for, so pages never overlap or skip: re-ranked articles
-    only move up, and all of them stay above the rest.
-    """
-    scores = cands.score
-    if len(scores) == 0:
-        return np.empty(0, dtype=np.int64), scores
-    top = _top(scores, min(len(scores), scorer.ranking.rerank_depth))
-    bonus = _bonuses(snapshot, parsed, scorer, cands.segment[top], cands.docnum[top])
-    if cands.decay is not None:  # the bonuses age like the score
-        bonus *= cands.decay[top]
-    if bonus.any():
-        scores = scores.copy()
-        scores[top] += bonus
-        top = top[_stable_desc(scores[top], top)]
-    if depth > len(top):
-        rest = np.ones(len(scores), dtype=bool)
-        rest[top] = False
-        remaining = np.flatnonzero(rest)
-        more = _top(scores[remaining], min(depth - len(top), len(remaining)))
-        top = np.concatenate([top, remaining[more]])
-    return top[:depth], scores
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the ``k`` highest scores, best first; ties by index.
-
-    Deterministic even when ties straddle the cut, which ``argpartition``
-    alone is not.
-    """
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    if k < len(scores):
-        threshold = scores[np.argpartition(-scores, k - 1)[k - 1]]
-        above = np.flatnonzero(scores > threshold)
-        ties = np.flatnonzero(scores == threshold)[: k - len(above)]
-        part = np.concatenate([above, ties])
-    else:
-        part = np.arange(len(scores))
-    best: np.ndarray = part[_stable_desc(scores[part], part)]
-    return best
-
-
-def _stable_desc(values: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Order by value, highest first; ties by ``tiebreak``, lowest first."""
-    order: np.ndarray = np.lexsort((tiebreak, -values))
-    return order
-
-
-def newest_order(snapshot: Snapshot, cands: Candidates) -> np.ndarray:
-    """Candidates matching the most clauses, newest first, then by score."""
-    if not len(cands.docnum):
-        return np.empty(0, dtype=np.int64)
-    keep = np.flatnonzero(cands.matched == cands.matched.max())
-    dates = np.empty(len(keep), dtype=np.int64)
-    for si, seg in enumerate(snapshot.segments):
-        rows = cands.segment[keep] == si
-        dates[rows] = seg.published[cands.docnum[keep][rows]]
-    # ~d reverses the order of int64 without overflow (-d does not for
-    # NO_DATE), so undated articles come last.
-    order: np.ndarray = keep[np.lexsort((keep, -cands.score[keep], ~dates))]
-    return order

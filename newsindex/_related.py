@@ -26,15 +26,9 @@ from newsindex._duplicates import collapse
 from newsindex._gathering import Gathered
 from newsindex._highlighting import query_matches
 from newsindex._options import DateBound, SearchOptions
+from newsindex._ordering import relevance_order
 from newsindex._query import Clause, ParsedQuery, QueryLimits
-from newsindex._ranking import (
-    Candidates,
-    Ranking,
-    Scorer,
-    candidates,
-    idf_of,
-    relevance_order,
-)
+from newsindex._ranking import Candidates, Ranking, Scorer, candidates, idf_of
 from newsindex._results import SearchResults
 
 # Private on purpose: related hits are built exactly like a search's.

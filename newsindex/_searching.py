@@ -31,16 +31,9 @@ from newsindex._highlighting import (
     spans_at,
 )
 from newsindex._options import Filters, SearchOptions, Sort
+from newsindex._ordering import newest_order, relevance_order, with_recency
 from newsindex._query import ParsedQuery, QueryLimits, parse_query
-from newsindex._ranking import (
-    Candidates,
-    Ranking,
-    Scorer,
-    candidates,
-    newest_order,
-    relevance_order,
-    with_recency,
-)
+from newsindex._ranking import Candidates, Ranking, Scorer, candidates
 from newsindex._results import FacetCount, Hit, SearchResults
 from newsindex._snapshot import Snapshot
 from newsindex._spelling import check_spelling
