@@ -66,8 +66,8 @@ class Gathered:
             return None
         keys = None
         for i, p in enumerate(lists):
-            doc_of, pos = positions_of(p, docs)  # type: ignore[arg-type]
-            k = (doc_of.astype(np.int64) << 32) | (pos.astype(np.int64) - i + (1 << 31))
+            row, pos = positions_of(p, docs)  # type: ignore[arg-type]
+            k = (docs[row].astype(np.int64) << 32) | (pos.astype(np.int64) - i + (1 << 31))
             keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
             if not len(keys):
                 return None
@@ -81,28 +81,29 @@ class Gathered:
 def occurrences(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The occurrences of ``postings`` in the documents ``docs``.
 
-    Returns ``(doc, index)`` per occurrence, where ``index`` points into
-    :attr:`Postings.positions` and :attr:`Postings.starts`. ``docs`` must be
-    sorted; those without the term are skipped. Occurrences come out sorted
-    by document, then position.
+    Returns ``(row, index)`` per occurrence: ``row`` indexes ``docs``, and
+    ``index`` points into :attr:`Postings.positions` and
+    :attr:`Postings.starts`. ``docs`` must be sorted and distinct; those
+    without the term have no occurrences. Occurrences come out sorted by
+    document, then position.
     """
-    ids = postings.ids
-    idx = np.searchsorted(ids, docs)
-    found = (idx < len(ids)) & (ids[np.minimum(idx, len(ids) - 1)] == docs)
-    idx = idx[found]
-    bounds = postings.bounds
-    starts = bounds[idx]
-    counts = bounds[idx + 1] - starts
+    ids, bounds = postings.ids, postings.bounds
+    wanted = docs.astype(ids.dtype)  # a mixed-type search would copy ``ids``
+    starts = bounds[ids.searchsorted(wanted)]
+    counts = bounds[ids.searchsorted(wanted, side="right")] - starts
     total = int(counts.sum())
     if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    run_starts = np.cumsum(counts) - counts
-    take = np.arange(total, dtype=np.int64) - np.repeat(run_starts - starts, counts)
-    return np.repeat(ids[idx].astype(np.int64), counts), take
+        return _NONE, _NONE
+    ends = np.cumsum(counts)
+    take = np.arange(total, dtype=np.int64) - np.repeat(ends - counts - starts, counts)
+    return np.repeat(np.arange(len(docs)), counts), take
 
 
 def positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(doc, position) pairs of ``postings`` in ``docs`` (see :func:`occurrences`)."""
+    """(row, position) pairs of ``postings`` in ``docs`` (see :func:`occurrences`)."""
     assert postings.positions is not None
-    doc_of, take = occurrences(postings, docs)
-    return doc_of, postings.positions[take].astype(np.int64)
+    row, take = occurrences(postings, docs)
+    return row, postings.positions[take].astype(np.int64)
+
+
+_NONE = np.empty(0, np.int64)

@@ -127,24 +127,26 @@ def query_matches(
         by_segment.setdefault(si, {})[docnum] = hit
     for si, hit_of in by_segment.items():
         numbers = sorted(hit_of)
-        wanted = np.asarray(numbers, dtype=np.int64)
+        wanted = np.asarray(numbers, dtype=np.uint32)
         for term in terms:
             for field in TEXT_FIELDS:
                 postings = gathered.terms.get((si, field, term))
                 if postings is None or postings.starts is None:
                     continue
-                # A handful of documents: find each one's run of offsets
-                # directly rather than through array-wide operations.
+                # A handful of documents: find the ones holding the term
+                # at once, then read each one's run of offsets.
                 ids = postings.ids
-                idx = np.searchsorted(ids, wanted).tolist()
+                firsts = ids.searchsorted(wanted)
+                held = (ids.searchsorted(wanted, side="right") > firsts).tolist()
+                if not any(held):
+                    continue
                 bounds = postings.bounds
-                for doc, i in zip(numbers, idx, strict=True):
-                    if i == len(ids) or ids[i] != doc:
-                        continue
-                    starts = postings.starts[bounds[i] : bounds[i + 1]].tolist()
-                    found.setdefault((hit_of[doc], field), []).extend(
-                        (start, term) for start in starts
-                    )
+                for doc, i, has in zip(numbers, firsts.tolist(), held, strict=True):
+                    if has:
+                        starts = postings.starts[bounds[i] : bounds[i + 1]].tolist()
+                        found.setdefault((hit_of[doc], field), []).extend(
+                            (start, term) for start in starts
+                        )
     return found
 
 

@@ -7,6 +7,7 @@ docstring; they go to the best :attr:`Ranking.rerank_depth` candidates only.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import attrs
@@ -81,9 +82,9 @@ def _occurrences(
         postings = gathered.terms.get((si, "body", term))
         if postings is None or postings.positions is None:
             continue
-        doc_of, at = positions_of(postings, cand)
-        word.append(np.full(len(doc_of), i))
-        row.append(np.searchsorted(cand, doc_of))
+        found, at = positions_of(postings, cand)
+        word.append(np.full(len(found), i))
+        row.append(found)
         pos.append(at)
     if not word:
         return None
@@ -121,8 +122,16 @@ def _near_pairs(
     keep = word[left] < word[right]
     left, right = left[keep], right[keep]
     counts = _count((word[left] * words + word[right]) * n + row[left], (words**2, n))
-    a, b = np.triu_indices(words, 1)
+    a, b = _pairs(words)
     return (a, b), counts[a * words + b]
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs(words: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``(a, b)`` with ``a < b < words``, ``a`` first, as two arrays."""
+    a, b = np.triu_indices(words, 1)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
 
 
 # -- ordering ------------------------------------------------------------------

@@ -40,6 +40,9 @@ TermInfo = tuple[int, int, int]
 # (never inlined): flags, weight, df, min and max length bytes, max weight,
 # min and max id, then the postings' offset (long) and length (int).
 _TERM_INFO = struct.Struct("!BfIBBfIIqi")
+# Whoosh's hash table slot (key hash, item position) and item lengths.
+_SLOT = struct.Struct("!Iq")
+_LENGTHS = struct.Struct("!ii")
 
 
 def term_info(value: bytes) -> TermInfo:
@@ -128,6 +131,9 @@ class SegmentData:
                 _MappedFile(terms_map, self.name), len(terms_map)
             )
             self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
+            self._terms_map = terms_map
+            self._hash = self._terms.hashfn
+            self._tables: list[tuple[int, int]] = self._terms.tables
             self._postings = self._map(directory, POSTS_EXT)
             self._stored_map = self._map(directory, STORED_EXT)
             with open(directory.segment_path(segment, NUMBERS_EXT), "rb") as handle:
@@ -179,10 +185,34 @@ class SegmentData:
         key = self._key(field, term)
         if key is None:
             return None
-        value = self._terms.get(key)
+        value = self._lookup(key)
         if value is None:
             return None
         return self.read_postings(term_info(value), term)
+
+    def _lookup(self, key: bytes) -> bytes | None:
+        """The term table's value for ``key``: Whoosh's hash lookup (open
+        addressing in one of 256 tables), read straight from the map."""
+        keyhash = self._hash(key)
+        start, slots = self._tables[keyhash & 255]
+        if not slots:
+            return None
+        mapped = self._terms_map
+        end = start + slots * _SLOT.size
+        slot = start + (keyhash >> 8) % slots * _SLOT.size
+        for _ in range(slots):
+            slothash, item = _SLOT.unpack_from(mapped, slot)
+            if not item:
+                return None
+            if slothash == keyhash:
+                keylen, datalen = _LENGTHS.unpack_from(mapped, item)
+                at = item + _LENGTHS.size
+                if keylen == len(key) and mapped[at : at + keylen] == key:
+                    return mapped[at + keylen : at + keylen + datalen]
+            slot += _SLOT.size
+            if slot == end:
+                slot = start
+        return None
 
     def read_postings(self, info: TermInfo, term: bytes) -> Postings:
         """The posting list a term's dictionary entry (from :meth:`terms`)
@@ -196,7 +226,7 @@ class SegmentData:
         key = self._key(field, term)
         if key is None:
             return 0
-        value = self._terms.get(key)
+        value = self._lookup(key)
         return 0 if value is None else term_info(value)[2]
 
     def terms(
