@@ -67,7 +67,8 @@ class Gathered:
         keys = None
         for i, p in enumerate(lists):
             row, pos = positions_of(p, docs)  # type: ignore[arg-type]
-            k = (docs[row].astype(np.int64) << 32) | (pos.astype(np.int64) - i + (1 << 31))
+            doc = docs[row].astype(np.int64)
+            k = (doc << 32) | (pos - i + (1 << 31))
             keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
             if not len(keys):
                 return None
