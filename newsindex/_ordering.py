@@ -31,64 +31,70 @@ def _bonuses(
 ) -> np.ndarray:
     """Proximity and lead bonuses for the given candidates.
 
-    Per segment, the query words' occurrences in the candidates' bodies are
-    gathered once; the lead bonus counts them per word and candidate, the
-    proximity bonus per pair of words and candidate, every pair at once.
-    The bonuses are added word by word, then pair by pair (words without
-    occurrences add zeros), the order the sums have always had.
+    The query words' occurrences in the candidates' bodies are gathered once
+    (per segment and word); the lead bonus counts them per word and
+    candidate, the proximity bonus per pair of words and candidate, every
+    pair at once. The bonuses are added word by word, then pair by pair
+    (words without occurrences add zeros), the order the sums have always
+    had.
     """
     ranking = scorer.ranking
-    out = np.zeros(len(docs))
     words = list(dict.fromkeys(parsed.sequence))
     if not (ranking.proximity or ranking.lead) or not words:
-        return out
+        return np.zeros(len(docs))
+    found = _occurrences(snapshot, scorer.gathered, words, segs, docs)
+    if found is None:
+        return np.zeros(len(docs))
+    word, row, pos, untitled = found
     idf = np.array([scorer.idf(t) for t in words])
+    shape = (len(words), len(docs))
+    parts = []
+    if ranking.lead:
+        # The lead stands in for a headline the index lacks (see Ranking).
+        if ranking.lead_with_title:
+            untitled[:] = True
+        early = pos < ranking.lead_length
+        counts = _count(word[early] * shape[1] + row[early], shape)
+        bonus = ranking.lead * idf[:, None] * counts / (counts + 1.0)
+        parts.append(np.where(untitled, bonus, 0.0))
+    if ranking.proximity:
+        (a, b), near = _near_pairs(word, row, pos, ranking.window, shape)
+        weight = np.minimum(idf[a], idf[b])[:, None]
+        parts.append(ranking.proximity * weight * near / (near + 1.0))
+    bonuses: np.ndarray = np.concatenate(parts).sum(axis=0)
+    return bonuses
+
+
+def _occurrences(
+    snapshot: Snapshot,
+    gathered: Gathered,
+    words: list[str],
+    segs: np.ndarray,
+    docs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(word index, candidate, position) of every body occurrence of
+    ``words`` in the candidates ``(segs, docs)``, and which candidates have
+    no title."""
+    word, row, pos = [], [], []
+    untitled = np.zeros(len(docs), dtype=bool)
     # Not np.unique: its first call imports numpy.ma (15 ms in a fresh
     # process), and a handful of segment numbers need no array sort.
     for si in sorted(set(segs.tolist())):
         rows = np.flatnonzero(segs == si)
         rows = rows[np.argsort(docs[rows])]
         cand = docs[rows]
-        found = _occurrences(scorer.gathered, si, words, cand)
-        if found is None:
-            continue
-        word, row, pos = found
-        shape = (len(words), len(cand))
-        parts = []
-        if ranking.lead:
-            # The lead stands in for a headline the index lacks (see Ranking).
-            untitled = snapshot.segments[si].lengths["title"][cand] == 0
-            if ranking.lead_with_title:
-                untitled[:] = True
-            early = pos < ranking.lead_length
-            counts = _count(word[early] * shape[1] + row[early], shape)
-            bonus = ranking.lead * idf[:, None] * counts / (counts + 1.0)
-            parts.append(np.where(untitled, bonus, 0.0))
-        if ranking.proximity:
-            (a, b), near = _near_pairs(word, row, pos, ranking.window, shape)
-            weight = np.minimum(idf[a], idf[b])[:, None]
-            parts.append(ranking.proximity * weight * near / (near + 1.0))
-        out[rows] = np.concatenate(parts).sum(axis=0)
-    return out
-
-
-def _occurrences(
-    gathered: Gathered, si: int, words: list[str], cand: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(word index, candidate row, position) of every body occurrence of
-    ``words`` in the sorted candidates ``cand`` of segment ``si``."""
-    word, row, pos = [], [], []
-    for i, term in enumerate(words):
-        postings = gathered.terms.get((si, "body", term))
-        if postings is None or postings.positions is None:
-            continue
-        found, at = positions_of(postings, cand)
-        word.append(np.full(len(found), i))
-        row.append(found)
-        pos.append(at)
+        untitled[rows] = snapshot.segments[si].lengths["title"][cand] == 0
+        for i, term in enumerate(words):
+            postings = gathered.terms.get((si, "body", term))
+            if postings is None or postings.positions is None:
+                continue
+            found, at = positions_of(postings, cand)
+            word.append(np.full(len(found), i))
+            row.append(rows[found])
+            pos.append(at)
     if not word:
         return None
-    return np.concatenate(word), np.concatenate(row), np.concatenate(pos)
+    return np.concatenate(word), np.concatenate(row), np.concatenate(pos), untitled
 
 
 def _count(keys: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -6,6 +6,7 @@ any number of threads may read one :class:`SegmentData` at once.
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 import struct
@@ -43,6 +44,7 @@ _TERM_INFO = struct.Struct("!BfIBBfIIqi")
 # Whoosh's hash table slot (key hash, item position) and item lengths.
 _SLOT = struct.Struct("!Iq")
 _LENGTHS = struct.Struct("!ii")
+_TAIL = struct.Struct(">I")
 
 
 def term_info(value: bytes) -> TermInfo:
@@ -132,7 +134,12 @@ class SegmentData:
             )
             self._fieldmap: dict[str, int] = self._terms.extras["fieldmap"]
             self._terms_map = terms_map
+            self._md5 = self._terms.hashtype == 0
             self._hash = self._terms.hashfn
+            self._prefix = {
+                field: struct.pack(">H", number)
+                for field, number in self._fieldmap.items()
+            }
             self._tables: list[tuple[int, int]] = self._terms.tables
             self._postings = self._map(directory, POSTS_EXT)
             self._stored_map = self._map(directory, STORED_EXT)
@@ -175,10 +182,8 @@ class SegmentData:
     # -- postings ------------------------------------------------------------
 
     def _key(self, field: str, term: bytes) -> bytes | None:
-        fieldid = self._fieldmap.get(field)
-        if fieldid is None:
-            return None
-        return struct.pack(">H", fieldid) + term
+        prefix = self._prefix.get(field)
+        return None if prefix is None else prefix + term
 
     def postings(self, field: str, term: bytes) -> Postings | None:
         """Return the posting list of ``term`` in ``field``, or ``None``."""
@@ -193,7 +198,12 @@ class SegmentData:
     def _lookup(self, key: bytes) -> bytes | None:
         """The term table's value for ``key``: Whoosh's hash lookup (open
         addressing in one of 256 tables), read straight from the map."""
-        keyhash = self._hash(key)
+        if self._md5:  # Whoosh's md5_hash: the digest's last four bytes
+            keyhash = _TAIL.unpack_from(
+                hashlib.md5(key, usedforsecurity=False).digest(), 12
+            )[0]
+        else:
+            keyhash = self._hash(key)
         start, slots = self._tables[keyhash & 255]
         if not slots:
             return None
