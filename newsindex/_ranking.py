@@ -35,7 +35,6 @@ from newsindex._fields import NO_DATE, TEXT_FIELDS
 from newsindex._gathering import Gathered
 from newsindex._options import Filters
 from newsindex._query import Clause, ParsedQuery
-from newsindex._segment_reader import SegmentData
 from newsindex._snapshot import Snapshot
 
 
@@ -102,12 +101,6 @@ class Scorer:
     def idf(self, key: str | tuple[str, ...]) -> float:
         return idf_of(self.gathered.df.get(key, 0), max(self.snapshot.doc_count, 1))
 
-    def _norm(self, seg: SegmentData, field: str, ids: np.ndarray) -> np.ndarray:
-        b = self.field_b[field]
-        avg = self.snapshot.avg_length[field] or 1.0
-        norm: np.ndarray = (1.0 - b) + b * (seg.lengths[field][ids] / avg)
-        return norm
-
     def _found(
         self, si: int, field: str, alt: tuple[str, ...]
     ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -118,26 +111,33 @@ class Scorer:
         return self.gathered.phrases.get((si, field, alt))
 
     def _frequencies(
-        self, si: int, seg: SegmentData, alts: list[tuple[str, ...]]
+        self, alts: list[tuple[str, ...]]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Keys ``alternative * size + document`` (sorted, unique) and the
-        weighted, length-normalised frequency of each, over both fields."""
-        size = seg.doc_count_all
+        """Keys ``alternative * size + document`` (sorted, unique; documents
+        in the snapshot's numbering) and the weighted, length-normalised
+        frequency of each, over both fields."""
+        snapshot = self.snapshot
+        size = snapshot.size
         keys, values = [], []
         for field in TEXT_FIELDS:
-            where, ids, tfs = [], [], []
+            alt_of, start_of, ids, tfs = [], [], [], []
             for a, alt in enumerate(alts):
-                found = self._found(si, field, alt)
-                if found is not None and len(found[0]):
-                    where.append(a * size)
-                    ids.append(found[0])
-                    tfs.append(found[1])
+                for si, start in enumerate(snapshot.starts.tolist()):
+                    found = self._found(si, field, alt)
+                    if found is not None and len(found[0]):
+                        alt_of.append(a)
+                        start_of.append(start)
+                        ids.append(found[0])
+                        tfs.append(found[1])
             if not ids:
                 continue
-            docs = np.concatenate(ids).astype(np.int64)
-            tf = np.concatenate(tfs)
-            keys.append(np.repeat(where, [len(i) for i in ids]) + docs)
-            values.append(self.field_weight[field] * tf / self._norm(seg, field, docs))
+            counts = [len(i) for i in ids]
+            docs = np.concatenate(ids) + np.repeat(start_of, counts)
+            keys.append(np.repeat(alt_of, counts) * size + docs)
+            b = self.field_b[field]
+            avg = snapshot.avg_length[field] or 1.0
+            norm = (1.0 - b) + b * (snapshot.lengths[field][docs] / avg)
+            values.append(self.field_weight[field] * np.concatenate(tfs) / norm)
         if not keys:
             return _NO_IDS, _NO_VALUES
         if len(keys) == 1:
@@ -149,18 +149,18 @@ class Scorer:
         return key, np.add.reduceat(value[order], firsts)
 
     def matches(
-        self, si: int, seg: SegmentData, clauses: tuple[Clause, ...]
+        self, clauses: tuple[Clause, ...]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(clause, document, score) of each document matching each clause,
-        sorted by clause, then document.
+        sorted by clause, then document (in the snapshot's numbering).
 
         Every alternative of every clause is scored at once: BM25F sums an
         alternative's fields before saturating them, then a clause's
         alternatives add up, in the order they were written.
         """
-        size = seg.doc_count_all
+        size = self.snapshot.size
         alts = [alt for clause in clauses for alt in clause.alternatives]
-        key, tf = self._frequencies(si, seg, alts)
+        key, tf = self._frequencies(alts)
         if not len(key):
             return _NO_IDS, _NO_IDS, _NO_VALUES
         alt = key // size
@@ -179,10 +179,10 @@ class Scorer:
         clause_of = key // size
         return clause_of, key - clause_of * size, np.add.reduceat(score[order], firsts)
 
-    def excluded(self, si: int, seg: SegmentData, clause: Clause) -> np.ndarray:
-        """Documents of ``seg`` that match ``clause`` (to exclude), sorted."""
-        key, _ = self._frequencies(si, seg, list(clause.alternatives))
-        return key % max(seg.doc_count_all, 1)
+    def excluded(self, clause: Clause) -> np.ndarray:
+        """Documents that match ``clause`` (to exclude), sorted."""
+        key, _ = self._frequencies(list(clause.alternatives))
+        return key % max(self.snapshot.size, 1)
 
 
 _NO_IDS = np.empty(0, dtype=np.int64)
@@ -224,11 +224,12 @@ def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return found
 
 
-def _filter_keep(seg: SegmentData, filters: Filters, ids: np.ndarray) -> np.ndarray:
-    """Which of the documents ``ids`` are live and pass the filters."""
-    keep: np.ndarray = seg.live[ids]
+def _filter_keep(snapshot: Snapshot, filters: Filters, ids: np.ndarray) -> np.ndarray:
+    """Which of the documents ``ids`` (snapshot numbering) are live and pass
+    the filters."""
+    keep: np.ndarray = snapshot.live[ids]
     if filters.since is not None or filters.until is not None:
-        dates = seg.published[ids]
+        dates = snapshot.published[ids]
         if filters.since is not None:
             keep &= (dates != NO_DATE) & (dates >= filters.since)
         if filters.until is not None:
@@ -238,9 +239,12 @@ def _filter_keep(seg: SegmentData, filters: Filters, ids: np.ndarray) -> np.ndar
             continue
         allowed = np.zeros(len(ids), dtype=bool)
         for key in keys:
-            postings = seg.postings(field, key.encode("utf-8"))
-            if postings is not None:
-                allowed |= _member(ids, postings.ids)
+            for seg, start in zip(
+                snapshot.segments, snapshot.starts.tolist(), strict=True
+            ):
+                postings = seg.postings(field, key.encode("utf-8"))
+                if postings is not None:
+                    allowed |= _member(ids, postings.ids.astype(np.int64) + start)
         keep &= allowed
     return keep
 
@@ -257,40 +261,26 @@ class Candidates:
 def candidates(
     snapshot: Snapshot, parsed: ParsedQuery, scorer: Scorer, filters: Filters
 ) -> Candidates:
-    seg_parts, doc_parts, score_parts, matched_parts = [], [], [], []
+    """Every live article matching the query and the filters, with its base
+    score (BM25F, coordination) and the number of clauses it matches; in
+    order of segment, then document number."""
     n_clauses = len(parsed.positive)
     coordination = scorer.ranking.coordination_for(n_clauses)
-    required = [c for c, clause in enumerate(parsed.positive) if clause.required]
-    for si, seg in enumerate(snapshot.segments):
-        if seg.doc_count_all == 0:
-            continue
-        # Filters apply to the matching documents only: the cost follows the
-        # query's postings rather than the size of the segment.
-        clause_of, docs, score = scorer.matches(si, seg, parsed.positive)
-        if not len(docs):
-            continue
-        ids, total, matched = _sum_by_id(docs, score, seg.doc_count_all)
-        keep = _filter_keep(seg, filters, ids)
-        for c in required:
-            lo, hi = np.searchsorted(clause_of, (c, c + 1))
+    clause_of, docs, score = scorer.matches(parsed.positive)
+    if not len(docs):
+        return Candidates(_NO_IDS, _NO_IDS, _NO_VALUES, _NO_IDS)
+    ids, scores, matched = _sum_by_id(docs, score, snapshot.size)
+    # Filters apply to the matching documents only: the cost follows the
+    # query's postings rather than the size of the index.
+    keep = _filter_keep(snapshot, filters, ids)
+    for c, clause in enumerate(parsed.positive):
+        if clause.required:
+            lo, hi = clause_of.searchsorted((c, c + 1))
             keep &= _member(ids, docs[lo:hi])
-        for clause in parsed.negative:
-            keep &= ~_member(ids, scorer.excluded(si, seg, clause))
-        ids, scores, matched = ids[keep], total[keep], matched[keep]
-        if not len(ids):
-            continue
-        if coordination:
-            scores = scores * (matched / n_clauses) ** coordination
-        seg_parts.append(np.full(len(ids), si, dtype=np.int32))
-        doc_parts.append(ids)
-        score_parts.append(scores)
-        matched_parts.append(matched)
-    if not seg_parts:
-        empty = np.empty(0, dtype=np.int64)
-        return Candidates(empty, empty, np.empty(0), empty)
-    return Candidates(
-        np.concatenate(seg_parts),
-        np.concatenate(doc_parts),
-        np.concatenate(score_parts),
-        np.concatenate(matched_parts),
-    )
+    for clause in parsed.negative:
+        keep &= ~_member(ids, scorer.excluded(clause))
+    ids, scores, matched = ids[keep], scores[keep], matched[keep]
+    if coordination:
+        scores = scores * (matched / n_clauses) ** coordination
+    segment = snapshot.starts.searchsorted(ids, side="right") - 1
+    return Candidates(segment, ids - snapshot.starts[segment], scores, matched)

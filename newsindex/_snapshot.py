@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Final
+
+import numpy as np
 
 from newsindex._directory import IndexDirectory
 from newsindex._fields import TEXT_FIELDS
@@ -32,10 +35,48 @@ class Snapshot:
             total = sum(float(s.lengths[name][s.live].sum()) for s in segments)
             self.avg_length[name] = total / self.doc_count if self.doc_count else 1.0
 
+    # Whole-snapshot columns, made at the first search that needs them: the
+    # segments' documents numbered one after another (a segment's numbers
+    # start at ``starts[i]``), so a query is scored in one pass however
+    # many segments the index has.
+
+    @functools.cached_property
+    def starts(self) -> np.ndarray:
+        """Each segment's first number in the snapshot's numbering."""
+        counts = [s.doc_count_all for s in self.segments]
+        return np.cumsum([0, *counts[:-1]], dtype=np.int64)
+
+    @functools.cached_property
+    def size(self) -> int:
+        """Documents in the snapshot's numbering (deleted ones included)."""
+        return sum(s.doc_count_all for s in self.segments)
+
+    @functools.cached_property
+    def lengths(self) -> dict[str, np.ndarray]:
+        """Each text field's length per document."""
+        return {
+            field: _joined([s.lengths[field] for s in self.segments])
+            for field in TEXT_FIELDS
+        }
+
+    @functools.cached_property
+    def live(self) -> np.ndarray:
+        """Whether each document is live (not deleted)."""
+        return _joined([s.live for s in self.segments])
+
+    @functools.cached_property
+    def published(self) -> np.ndarray:
+        """Each document's date key (``NO_DATE`` for undated ones)."""
+        return _joined([s.published for s in self.segments])
+
     def close(self) -> None:
         """Close the segments' files."""
         for segment in self.segments:
             segment.close()
+
+
+def _joined(columns: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(columns) if columns else np.empty(0, dtype=np.int64)
 
 
 def load_snapshot(

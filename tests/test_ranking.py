@@ -69,3 +69,44 @@ def test_deep_pages_with_tied_scores_are_disjoint(tmp_path: Path) -> None:
         ]
         assert len(set(paged)) == 240
         assert paged == everything
+
+
+# -- several segments ---------------------------------------------------------------
+
+
+def test_matching_spans_every_segment(empty_index: NewsIndex) -> None:
+    # Each commit writes a segment of its own: one query is scored over all
+    # of them at once, with filters, required and excluded words, and a
+    # deletion in an older segment.
+    batches = [
+        [
+            article("a1", "Harga beras naik", source="Alpha", category="Ekonomi"),
+            article("a2", "Harga cabai turun", source="Beta", category="Ekonomi"),
+        ],
+        [
+            article("b1", "Harga beras impor", source="Beta", category="Nasional"),
+            article("b2", "Banjir di kota", source="Alpha", category="Nasional"),
+        ],
+        [
+            article("c1", "Harga gula dan beras", source="Alpha", category="Ekonomi"),
+            article("c2", "Beras langka", source="Gamma", category="Daerah"),
+        ],
+    ]
+    for batch in batches:
+        empty_index.add_many(batch)
+    assert empty_index.stats().segments == 3
+    empty_index.delete("a2")
+
+    def found(query: str, **options) -> set[str]:
+        return set(ids(empty_index.search(query, limit=50, **options)))
+
+    assert found("harga") == {"a1", "b1", "c1"}
+    assert found("harga beras", sources=["Alpha"]) == {"a1", "c1"}
+    assert found("beras", categories=["Ekonomi", "Daerah"]) == {"a1", "c1", "c2"}
+    assert found("+beras harga") == {"a1", "b1", "c1", "c2"}
+    assert found("beras -harga") == {"c2"}
+    assert found('"harga beras"') == {"a1", "b1"}
+    assert found("cabai") == set()
+    scores = {h.id: h.score for h in empty_index.search("harga beras", limit=50)}
+    assert set(scores) == {"a1", "b1", "c1", "c2"}
+    assert min(scores["a1"], scores["b1"], scores["c1"]) > scores["c2"]
