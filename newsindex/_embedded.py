@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
@@ -65,6 +66,11 @@ def open_embedded(
     return engine
 
 
+#: How long an index directory must have stayed unchanged before a listing
+#: of it is reused (see :meth:`EmbeddedEngine._latest_generation`).
+SETTLED_NS: Final = 1_000_000_000
+
+
 class EmbeddedEngine:
     """An index directory (see the module docstring); thread-safe."""
 
@@ -79,6 +85,11 @@ class EmbeddedEngine:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._closed = False
+        #: The directory last seen behind ``path`` (device, inode), and its
+        #: last listing that can be trusted while the directory's
+        #: modification time stays the same: (time, newest generation).
+        self._seen: tuple[int, int] | None = None
+        self._listed: tuple[int, int] | None = None
 
     @property
     def location(self) -> str:
@@ -102,10 +113,7 @@ class EmbeddedEngine:
         """
         if self._closed:
             raise IndexClosedError(f"the index at {self._path} was closed")
-        real = os.path.realpath(self._path)
-        if real != self._directory.folder:
-            self._follow_swap(real)
-        latest = self._directory.latest_generation()
+        latest = self._latest_generation()
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == latest:
             return snapshot
@@ -118,6 +126,33 @@ class EmbeddedEngine:
                 # last reference goes.
                 self._snapshot = snapshot
             return snapshot
+
+    def _latest_generation(self) -> int:
+        """The newest committed generation, following a swapped link.
+
+        One ``stat`` of the directory per search in the steady state: a
+        commit adds a table of contents to the directory, which changes its
+        modification time, so a listing stays true while that time does.
+        Only a listing made a while after the last change is kept
+        (:data:`SETTLED_NS`): file systems stamp times with a coarse clock,
+        and a change within the same tick as the one before would not move
+        the time. While commits keep coming, every search lists.
+        """
+        seen = os.stat(self._path)  # follows a symbolic link
+        here = (seen.st_dev, seen.st_ino)
+        if here != self._seen:
+            real = os.path.realpath(self._path)
+            if real != self._directory.folder:
+                self._follow_swap(real)
+            self._seen, self._listed = here, None
+        listed = self._listed
+        if listed is not None and listed[0] == seen.st_mtime_ns:
+            return listed[1]
+        listed_at = time.time_ns()
+        latest = self._directory.latest_generation()
+        if listed_at - seen.st_mtime_ns > SETTLED_NS:
+            self._listed = (seen.st_mtime_ns, latest)
+        return latest
 
     def _follow_swap(self, real: str) -> None:
         """Switch to the index a swapped symbolic link now points at."""

@@ -323,3 +323,20 @@ def test_two_processes_taking_turns_never_duplicate(tmp_path: Path) -> None:
         assert len(tags) == 1
         assert tags <= {f"tanda1x{rounds - 1}", f"tanda2x{rounds - 1}"}
         assert index.check().ok
+
+
+def test_a_reader_of_a_settled_index_sees_the_next_commit(tmp_path: Path) -> None:
+    # A search reuses its listing of the directory while the directory's
+    # modification time stays put; a commit from another handle (as from
+    # another process) moves it, and the next search must see the article.
+    folder = tmp_path / "index"
+    with NewsIndex.create(folder) as writer_side:
+        writer_side.add(Article(id="lama", body="banjir di kota lama"))
+        long_ago = time.time() - 3600
+        os.utime(folder, (long_ago, long_ago))
+        with NewsIndex.open(folder) as reader:
+            assert reader.count() == 1
+            assert reader.count() == 1  # from the kept listing
+            writer_side.add(Article(id="baru", body="banjir di kota baru"))
+            assert reader.count() == 2
+            assert {h.id for h in reader.search("banjir")} == {"lama", "baru"}
