@@ -15,14 +15,19 @@ own queries keep working on a newsindex index.
 
 from __future__ import annotations
 
+import operator
 import struct
 from array import array
+from collections.abc import Sequence
+from itertools import accumulate, repeat
 from typing import Any
 
+import attrs
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.matching.mcore import ListMatcher
+from whoosh.util.numeric import _length_byte_cache as _LENGTH_TABLE
 
 from newsindex._postings import (
     MAX_TF,
@@ -105,37 +110,41 @@ class ArrayMatcher(ListMatcher):
 class ArrayFieldWriter(W3FieldWriter):
     """Field writer that takes a whole posting list at once."""
 
-    def add_record(
-        self,
-        btext: bytes,
-        record: bytes,
-        *,
-        df: int,
-        weight: float,
-        max_tf: float,
-        min_id: int,
-        max_id: int,
-        min_length: int,
-        max_length: int,
+    def add_records(
+        self, btexts: list[bytes], records: list[bytes], stats: TermStats
     ) -> None:
-        """Write one term's encoded posting list and its dictionary entry.
+        """Write terms' encoded posting lists and their dictionary entries.
 
-        The statistics go into Whoosh's term info, where Whoosh's own
-        matchers and ``doc_frequency`` find them.
+        ``btexts`` must be in ascending order (and after any term written
+        before). The statistics go into Whoosh's term info, where Whoosh's
+        own matchers and ``doc_frequency`` find them. The bytes are Whoosh's
+        (``W3TermInfo.to_bytes`` and ``OrderedHashWriter.add``, one term at
+        a time), written for all the terms at once.
         """
+        if not btexts:
+            return
         postfile = self._postfile
-        offset = postfile.tell()
-        postfile.write(record)
-        info = W3TermInfo()
-        info._weight = weight
-        info._df = df
-        info._maxweight = max_tf
-        info._minid = min_id
-        info._maxid = max_id
-        info._minlength = min_length
-        info._maxlength = max_length
-        info.set_extent(offset, len(record))
-        self._tindex.add(struct.pack(">H", self._fieldid) + btext, info.to_bytes())
+        sizes = [len(record) for record in records]
+        offsets = list(accumulate(sizes, initial=postfile.tell()))
+        postfile.write(b"".join(records))
+        values = b"".join(
+            map(
+                _TERM_INFO.pack,
+                repeat(0),  # not inlined
+                _listed(stats.weights),
+                _listed(stats.dfs),
+                _length_bytes(stats.min_lengths).tolist(),
+                _length_bytes(stats.max_lengths).tolist(),
+                _listed(stats.max_tfs),
+                _listed(stats.min_ids),
+                _listed(stats.max_ids),
+                offsets,  # one more than the terms: the end
+                sizes,
+            )
+        )
+        prefix = struct.pack(">H", self._fieldid)
+        keys = [prefix + btext for btext in btexts]
+        _add_ordered(self._tindex, keys, values, _TERM_INFO.size)
 
     def add_postings_arrays(
         self,
@@ -148,19 +157,75 @@ class ArrayFieldWriter(W3FieldWriter):
     ) -> None:
         """Encode and write one term's postings (``ids`` ascending)."""
         has_lengths = lengths is not None and len(lengths) > 0
-        self.add_record(
-            btext,
-            encode_postings(ids, tfs, positions, starts),
-            df=len(ids),
-            weight=float(tfs.sum(dtype=np.int64))
-            if tfs is not None
-            else float(len(ids)),
-            max_tf=float(tfs.max()) if tfs is not None else 1.0,
-            min_id=int(ids[0]),
-            max_id=int(ids[-1]),
-            min_length=int(lengths.min()) if has_lengths else 0,  # type: ignore[union-attr]
-            max_length=int(lengths.max()) if has_lengths else 0,  # type: ignore[union-attr]
+        stats = TermStats(
+            dfs=[len(ids)],
+            weights=[float(tfs.sum(dtype=np.int64)) if tfs is not None else len(ids)],
+            max_tfs=[float(tfs.max()) if tfs is not None else 1.0],
+            min_ids=[int(ids[0])],
+            max_ids=[int(ids[-1])],
+            min_lengths=[int(lengths.min()) if has_lengths else 0],  # type: ignore[union-attr]
+            max_lengths=[int(lengths.max()) if has_lengths else 0],  # type: ignore[union-attr]
         )
+        record = encode_postings(ids, tfs, positions, starts)
+        self.add_records([btext], [record], stats)
+
+
+@attrs.frozen
+class TermStats:
+    """Per-term statistics of the terms given to
+    :meth:`ArrayFieldWriter.add_records`, one list (or array) each."""
+
+    dfs: Sequence[int] | np.ndarray
+    weights: Sequence[float] | np.ndarray
+    max_tfs: Sequence[float] | np.ndarray
+    min_ids: Sequence[int] | np.ndarray
+    max_ids: Sequence[int] | np.ndarray
+    min_lengths: Sequence[int] | np.ndarray
+    max_lengths: Sequence[int] | np.ndarray
+
+
+#: Whoosh 3's term info (``W3TermInfo.to_bytes``) of postings that are not
+#: inlined: flags, weight, df, min and max length bytes, max weight, min and
+#: max id, then the postings' offset and length.
+_TERM_INFO = struct.Struct("!BfIBBfIIqi")
+#: Whoosh's lengths of an item of its hash file: key and value.
+_ITEM_LENGTHS = struct.Struct("!ii")
+#: Lengths from this one up are stored as 255 (Whoosh's ``length_to_byte``).
+_LONGEST = 106374
+
+
+def _length_bytes(lengths: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Whoosh's ``length_to_byte`` of each length."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    found = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
+    return np.where(lengths >= _LONGEST, 255, found).astype(np.uint8)
+
+
+def _listed(values: Sequence[Any] | np.ndarray) -> list[Any]:
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _add_ordered(table: Any, keys: list[bytes], values: bytes, size: int) -> None:
+    """``OrderedHashWriter.add(key, value)`` for each key in order, where
+    ``values`` holds the values back to back, ``size`` bytes each."""
+    if not keys[0] > table.lastkey or not all(map(operator.lt, keys, keys[1:])):
+        raise ValueError(f"keys must increase: {table.lastkey!r}, {keys[:3]!r}...")
+    dbfile = table.dbfile
+    at = dbfile.tell()
+    parts: list[bytes] = []
+    positions: list[int] = []
+    pack = _ITEM_LENGTHS.pack
+    for i, key in enumerate(keys):
+        positions.append(at)
+        parts += (pack(len(key), size), key, values[i * size : (i + 1) * size])
+        at += _ITEM_LENGTHS.size + len(key) + size
+    dbfile.write(b"".join(parts))
+    table.index.extend(positions)
+    hashfn, buckets = table.hashfn, table.buckets
+    for key, position in zip(keys, positions, strict=True):
+        keyhash = hashfn(key)
+        buckets[keyhash & 255].append((keyhash, position))
+    table.lastkey = keys[-1]
 
 
 class ArrayPostingsWriter:

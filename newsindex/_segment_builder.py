@@ -19,7 +19,7 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article, published_timestamp
-from newsindex._codec import ArrayFieldWriter, NewsCodec
+from newsindex._codec import ArrayFieldWriter, NewsCodec, TermStats
 from newsindex._directory import IndexDirectory
 from newsindex._fields import KEYWORD_FIELDS, NO_DATE, TEXT_FIELDS, facet_key
 from newsindex._postings import (
@@ -28,6 +28,7 @@ from newsindex._postings import (
     HAS_TFS,
     MAX_TF,
     SHORT_POSITIONS,
+    encode_postings,
     record_header,
 )
 from newsindex._registry import FEATURES
@@ -241,13 +242,15 @@ def _write_text_field(
     tok_ends = np.r_[tok_starts[1:], len(r)]
     # Per-term statistics for Whoosh's term info, all at once.
     post_lengths = counts[post_docs]
-    weights = np.add.reduceat(tfs, term_starts).tolist()
-    max_tfs = np.maximum.reduceat(tfs, term_starts).tolist()
-    min_lengths = np.minimum.reduceat(post_lengths, term_starts).tolist()
-    max_lengths = np.maximum.reduceat(post_lengths, term_starts).tolist()
-    min_ids = post_docs[term_starts].tolist()
-    max_ids = post_docs[term_ends - 1].tolist()
-
+    stats = TermStats(
+        dfs=term_ends - term_starts,
+        weights=np.add.reduceat(tfs, term_starts),
+        max_tfs=np.maximum.reduceat(tfs, term_starts),
+        min_ids=post_docs[term_starts],
+        max_ids=post_docs[term_ends - 1],
+        min_lengths=np.minimum.reduceat(post_lengths, term_starts),
+        max_lengths=np.maximum.reduceat(post_lengths, term_starts),
+    )
     short = int(p.max()) <= 0xFFFF
     flags = HAS_TFS | HAS_POSITIONS | HAS_STARTS | (SHORT_POSITIONS if short else 0)
     pos_size = 2 if short else 4
@@ -255,19 +258,9 @@ def _write_text_field(
     tfs_buf = memoryview(tfs.astype("<u2").tobytes())
     pos_buf = memoryview(p.astype("<u2" if short else "<u4").tobytes())
     start_buf = memoryview(c.astype("<u4").tobytes())
-    add = writer.add_record
     join = b"".join
-    for k, (rank, a, b, ta, tb) in enumerate(
-        zip(
-            post_ranks[term_starts].tolist(),
-            term_starts.tolist(),
-            term_ends.tolist(),
-            tok_starts.tolist(),
-            tok_ends.tolist(),
-            strict=True,
-        )
-    ):
-        record = join(
+    records = [
+        join(
             (
                 record_header(b - a, flags),
                 ids_buf[4 * a : 4 * b],
@@ -276,17 +269,16 @@ def _write_text_field(
                 start_buf[4 * ta : 4 * tb],
             )
         )
-        add(
-            terms[rank].encode("utf-8"),
-            record,
-            df=b - a,
-            weight=float(weights[k]),
-            max_tf=float(max_tfs[k]),
-            min_id=min_ids[k],
-            max_id=max_ids[k],
-            min_length=min_lengths[k],
-            max_length=max_lengths[k],
+        for a, b, ta, tb in zip(
+            term_starts.tolist(),
+            term_ends.tolist(),
+            tok_starts.tolist(),
+            tok_ends.tolist(),
+            strict=True,
         )
+    ]
+    btexts = [terms[rank].encode("utf-8") for rank in post_ranks[term_starts].tolist()]
+    writer.add_records(btexts, records, stats)
 
 
 def _boundaries(r: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -302,13 +294,26 @@ def _boundaries(r: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _write_keyword_field(
     writer: ArrayFieldWriter, pairs: list[tuple[str, int]]
 ) -> None:
+    """Write a keyword field's posting lists (document ids only)."""
+    if not pairs:
+        return
     pairs.sort()
-    i = 0
-    while i < len(pairs):
-        key = pairs[i][0]
-        j = i
-        while j < len(pairs) and pairs[j][0] == key:
-            j += 1
-        ids = np.fromiter((doc for _, doc in pairs[i:j]), dtype=np.uint32, count=j - i)
-        writer.add_postings_arrays(key.encode("utf-8"), ids, None, None, None, None)
-        i = j
+    keys, docs = zip(*pairs, strict=True)
+    docs_array = np.asarray(docs, dtype=np.uint32)
+    firsts = [0, *(i for i in range(1, len(keys)) if keys[i] != keys[i - 1])]
+    ends = [*firsts[1:], len(keys)]
+    dfs = [b - a for a, b in zip(firsts, ends, strict=True)]
+    records = [
+        encode_postings(docs_array[a:b], None, None)
+        for a, b in zip(firsts, ends, strict=True)
+    ]
+    stats = TermStats(
+        dfs=dfs,
+        weights=dfs,
+        max_tfs=[1.0] * len(dfs),
+        min_ids=[docs[a] for a in firsts],
+        max_ids=[docs[b - 1] for b in ends],
+        min_lengths=[0] * len(dfs),
+        max_lengths=[0] * len(dfs),
+    )
+    writer.add_records([keys[a].encode("utf-8") for a in firsts], records, stats)
