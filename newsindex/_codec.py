@@ -20,7 +20,7 @@ import struct
 from array import array
 from collections.abc import Sequence
 from itertools import accumulate, repeat
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -108,7 +108,18 @@ class ArrayMatcher(ListMatcher):
 
 
 class ArrayFieldWriter(W3FieldWriter):
-    """Field writer that takes a whole posting list at once."""
+    """Field writer that takes whole posting lists, many at once.
+
+    Terms given one at a time (:meth:`add_postings_arrays`, as merges do)
+    are held until :data:`PENDING_TERMS` of them or :data:`PENDING_BYTES`
+    of postings are waiting, or the field ends, then written together: a
+    write costs a position query of the files, a system call each.
+    """
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self._pending: list[tuple[bytes, bytes, tuple[Any, ...]]] = []
+        self._pending_bytes = 0
 
     def add_records(
         self, btexts: list[bytes], records: list[bytes], stats: TermStats
@@ -121,6 +132,7 @@ class ArrayFieldWriter(W3FieldWriter):
         (``W3TermInfo.to_bytes`` and ``OrderedHashWriter.add``, one term at
         a time), written for all the terms at once.
         """
+        self._write_pending()
         if not btexts:
             return
         postfile = self._postfile
@@ -155,19 +167,45 @@ class ArrayFieldWriter(W3FieldWriter):
         starts: np.ndarray | None,
         lengths: np.ndarray | None,
     ) -> None:
-        """Encode and write one term's postings (``ids`` ascending)."""
+        """Encode one term's postings (``ids`` ascending) for writing."""
         has_lengths = lengths is not None and len(lengths) > 0
-        stats = TermStats(
-            dfs=[len(ids)],
-            weights=[float(tfs.sum(dtype=np.int64)) if tfs is not None else len(ids)],
-            max_tfs=[float(tfs.max()) if tfs is not None else 1.0],
-            min_ids=[int(ids[0])],
-            max_ids=[int(ids[-1])],
-            min_lengths=[int(lengths.min()) if has_lengths else 0],  # type: ignore[union-attr]
-            max_lengths=[int(lengths.max()) if has_lengths else 0],  # type: ignore[union-attr]
+        stats = (
+            len(ids),
+            float(tfs.sum(dtype=np.int64)) if tfs is not None else len(ids),
+            float(tfs.max()) if tfs is not None else 1.0,
+            int(ids[0]),
+            int(ids[-1]),
+            int(lengths.min()) if has_lengths else 0,  # type: ignore[union-attr]
+            int(lengths.max()) if has_lengths else 0,  # type: ignore[union-attr]
         )
         record = encode_postings(ids, tfs, positions, starts)
-        self.add_records([btext], [record], stats)
+        self._pending.append((btext, record, stats))
+        self._pending_bytes += len(record)
+        if len(self._pending) >= PENDING_TERMS or self._pending_bytes >= PENDING_BYTES:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if not self._pending:
+            return
+        btexts, records, stats = zip(*self._pending, strict=True)
+        self._pending, self._pending_bytes = [], 0
+        self.add_records(
+            list(btexts), list(records), TermStats(*zip(*stats, strict=True))
+        )
+
+    def finish_field(self) -> None:
+        self._write_pending()
+        super().finish_field()
+
+    def close(self) -> None:
+        self._write_pending()
+        super().close()
+
+
+#: Terms, and bytes of postings, that :meth:`ArrayFieldWriter.add_postings_arrays`
+#: holds before writing them.
+PENDING_TERMS: Final = 4096
+PENDING_BYTES: Final = 8 << 20
 
 
 @attrs.frozen
