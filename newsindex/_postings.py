@@ -19,11 +19,9 @@ through Whoosh's codec extension point.
 
 from __future__ import annotations
 
-import functools
 import struct
 from typing import Final
 
-import attrs
 import numpy as np
 
 from newsindex.errors import CorruptIndexError
@@ -43,7 +41,6 @@ U32 = np.dtype("<u4")
 U16 = np.dtype("<u2")
 
 
-@attrs.frozen(eq=False)
 class Postings:
     """One term's posting list in one segment, as arrays.
 
@@ -57,24 +54,42 @@ class Postings:
             ``None``.
     """
 
-    ids: np.ndarray
-    tfs: np.ndarray
-    positions: np.ndarray | None
-    starts: np.ndarray | None = None
+    __slots__ = ("_bounds", "ids", "positions", "starts", "tfs")
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        tfs: np.ndarray,
+        positions: np.ndarray | None,
+        starts: np.ndarray | None = None,
+        bounds: np.ndarray | None = None,
+    ) -> None:
+        self.ids = ids
+        self.tfs = tfs
+        self.positions = positions
+        self.starts = starts
+        self._bounds = bounds
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    @functools.cached_property
+    @property
     def bounds(self) -> np.ndarray:
         """Start of each document's run in :attr:`positions` (n + 1 values).
 
-        Computed once per posting list: scoring, proximity and snippets all
-        look occurrences up through it.
+        Computed once per posting list (when it is read, if it has
+        positions): scoring, proximity and snippets all look occurrences up
+        through it.
         """
-        out = np.zeros(len(self.tfs) + 1, dtype=np.int64)
-        np.cumsum(self.tfs, out=out[1:])
-        return out
+        if self._bounds is None:
+            self._bounds = _bounds(self.tfs)
+        return self._bounds
+
+
+def _bounds(tfs: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(tfs) + 1, dtype=np.int64)
+    np.cumsum(tfs, out=out[1:])
+    return out
 
 
 def record_header(count: int, flags: int) -> bytes:
@@ -129,9 +144,10 @@ def decode_postings(data: bytes, where: str = "postings") -> Postings:
             offset += 2 * count
         else:
             tfs = np.ones(count, dtype=U16)
-        positions = starts = None
+        positions = starts = bounds = None
         if flags & HAS_POSITIONS:
-            total = int(tfs.sum(dtype=np.int64))
+            bounds = _bounds(tfs)
+            total = int(bounds[-1])
             dtype = U16 if flags & SHORT_POSITIONS else U32
             positions = np.frombuffer(data, dtype, total, offset)
             offset += dtype.itemsize * total
@@ -139,4 +155,4 @@ def decode_postings(data: bytes, where: str = "postings") -> Postings:
                 starts = np.frombuffer(data, U32, total, offset)
     except ValueError:
         raise CorruptIndexError(f"{where}: posting record is truncated") from None
-    return Postings(ids, tfs, positions, starts)
+    return Postings(ids, tfs, positions, starts, bounds)
