@@ -27,10 +27,11 @@ import numpy as np
 from whoosh import formats
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.matching.mcore import ListMatcher
-from whoosh.util.numeric import _length_byte_cache as _LENGTH_TABLE
+from whoosh.util.numeric import byte_to_length
 
 from newsindex._postings import (
     MAX_TF,
+    TERM_INFO,
     U16,
     U32,
     Postings,
@@ -141,7 +142,7 @@ class ArrayFieldWriter(W3FieldWriter):
         postfile.write(b"".join(records))
         values = b"".join(
             map(
-                _TERM_INFO.pack,
+                TERM_INFO.pack,
                 repeat(0),  # not inlined
                 _listed(stats.weights),
                 _listed(stats.dfs),
@@ -156,7 +157,7 @@ class ArrayFieldWriter(W3FieldWriter):
         )
         prefix = struct.pack(">H", self._fieldid)
         keys = [prefix + btext for btext in btexts]
-        _add_ordered(self._tindex, keys, values, _TERM_INFO.size)
+        _add_ordered(self._tindex, keys, values, TERM_INFO.size)
 
     def add_postings_arrays(
         self,
@@ -222,21 +223,18 @@ class TermStats:
     max_lengths: Sequence[int] | np.ndarray
 
 
-#: Whoosh 3's term info (``W3TermInfo.to_bytes``) of postings that are not
-#: inlined: flags, weight, df, min and max length bytes, max weight, min and
-#: max id, then the postings' offset and length.
-_TERM_INFO = struct.Struct("!BfIBBfIIqi")
 #: Whoosh's lengths of an item of its hash file: key and value.
 _ITEM_LENGTHS = struct.Struct("!ii")
-#: Lengths from this one up are stored as 255 (Whoosh's ``length_to_byte``).
-_LONGEST = 106374
+#: The length each byte stands for (Whoosh's ``byte_to_length``); lengths
+#: from the last one up are stored as 255.
+_LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
 
 
 def _length_bytes(lengths: Sequence[int] | np.ndarray) -> np.ndarray:
     """Whoosh's ``length_to_byte`` of each length."""
     lengths = np.asarray(lengths, dtype=np.int64)
     found = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
-    return np.where(lengths >= _LONGEST, 255, found).astype(np.uint8)
+    return np.where(lengths >= _LENGTH_TABLE[-1], 255, found).astype(np.uint8)
 
 
 def _listed(values: Sequence[Any] | np.ndarray) -> list[Any]:

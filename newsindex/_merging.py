@@ -139,8 +139,10 @@ def merge_segments(
     }
     published = np.concatenate([s.published[s.live] for s in sources])
 
+    merging = _Merging(sources, maps)
+
     def postings(writer: ArrayFieldWriter, name: str) -> None:
-        _merge_field(writer, name, sources, maps, lengths.get(name))
+        _merge_field(writer, name, merging, lengths.get(name))
 
     def features(path_of: Callable[[str], str]) -> None:
         for feature in FEATURES:
@@ -150,24 +152,37 @@ def merge_segments(
     return files.finish(lengths, published, postings, features)
 
 
+class _Merging:
+    """The segments being merged, each one's map of document numbers (see
+    :func:`document_maps`), and for each without deletions how far its
+    numbers move (all by the same amount; ``None`` for the others)."""
+
+    def __init__(self, sources: list[SegmentData], maps: list[np.ndarray]) -> None:
+        self.sources = sources
+        self.maps = maps
+        self.shifts = [
+            int(docmap[0]) if len(docmap) and bool(seg.live.all()) else None
+            for seg, docmap in zip(sources, maps, strict=True)
+        ]
+
+
 def _merge_field(
     writer: ArrayFieldWriter,
     field: str,
-    sources: list[SegmentData],
-    maps: list[np.ndarray],
+    merging: _Merging,
     lengths: np.ndarray | None,
 ) -> None:
-    streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(sources)]
+    streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(merging.sources)]
     current: bytes | None = None
     parts: list[tuple[int, Any]] = []
     for term, i, info in heapq.merge(*streams, key=lambda item: item[0]):
         if term != current:
             if current is not None:
-                _write_merged(writer, current, parts, sources, maps, lengths)
+                _write_merged(writer, current, parts, merging, lengths)
             current, parts = term, []
         parts.append((i, info))
     if current is not None:
-        _write_merged(writer, current, parts, sources, maps, lengths)
+        _write_merged(writer, current, parts, merging, lengths)
 
 
 def _tagged_terms(
@@ -183,27 +198,38 @@ def _write_merged(
     writer: ArrayFieldWriter,
     term: bytes,
     parts: Iterable[tuple[int, Any]],
-    sources: list[SegmentData],
-    maps: list[np.ndarray],
+    merging: _Merging,
     lengths: np.ndarray | None,
 ) -> None:
     ids_out, tfs_out, pos_out, starts_out = [], [], [], []
     has_tfs = has_pos = False
+    shifts = merging.shifts
     for i, info in parts:
-        postings = sources[i].read_postings(info, term)
-        new_ids = maps[i][postings.ids]
-        keep = new_ids >= 0
-        if not keep.any():
-            continue
-        ids_out.append(new_ids[keep])
-        tfs_out.append(postings.tfs[keep])
-        has_tfs = has_tfs or bool((postings.tfs != 1).any())
-        if postings.positions is not None:
-            has_pos = True
+        postings = merging.sources[i].read_postings(info, term, runs=False)
+        if shifts[i] is not None:  # nothing deleted: every posting stays
+            ids_out.append(postings.ids + shifts[i])
+            tfs_out.append(postings.tfs)
+            positions, starts = postings.positions, postings.starts
+        else:
+            new_ids = merging.maps[i][postings.ids]
+            keep = new_ids >= 0
+            if not keep.any():
+                continue
+            ids_out.append(new_ids[keep])
+            tfs_out.append(postings.tfs[keep])
             occurrences = np.repeat(keep, postings.tfs)
-            pos_out.append(postings.positions[occurrences])
+            positions = starts = None
+            if postings.positions is not None:
+                positions = postings.positions[occurrences]
             if postings.starts is not None:
-                starts_out.append(postings.starts[occurrences])
+                starts = postings.starts[occurrences]
+        if positions is None:
+            has_tfs = has_tfs or bool((postings.tfs != 1).any())
+        else:
+            has_pos = True
+            pos_out.append(positions)
+            if starts is not None:
+                starts_out.append(starts)
     if not ids_out:
         return
     ids = np.concatenate(ids_out).astype(np.uint32)

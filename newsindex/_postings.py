@@ -36,6 +36,11 @@ HAS_STARTS: Final = 8
 MAX_TF: Final = 65535
 
 _HEADER = struct.Struct("<4sIB")
+#: Whoosh 3's term info (``W3TermInfo.to_bytes``), as newsindex writes it for
+#: its postings (never inlined): flags, weight, df, min and max length bytes,
+#: max weight, min and max id, then the postings' offset (long) and length
+#: (int). The term dictionary's values; read without Whoosh's codec.
+TERM_INFO: Final = struct.Struct("!BfIBBfIIqi")
 
 U32 = np.dtype("<u4")
 U16 = np.dtype("<u2")
@@ -123,8 +128,13 @@ def encode_postings(
     return b"".join(parts)
 
 
-def decode_postings(data: bytes, where: str = "postings") -> Postings:
+def decode_postings(
+    data: bytes, where: str = "postings", *, runs: bool = True
+) -> Postings:
     """Turn a record from :func:`encode_postings` back into arrays.
+
+    ``runs``: compute :attr:`Postings.bounds` now (searches use them; a
+    merge, which copies whole lists, does not).
 
     Raises:
         CorruptIndexError: the record is truncated or not ours.
@@ -146,8 +156,11 @@ def decode_postings(data: bytes, where: str = "postings") -> Postings:
             tfs = np.ones(count, dtype=U16)
         positions = starts = bounds = None
         if flags & HAS_POSITIONS:
-            bounds = _bounds(tfs)
-            total = int(bounds[-1])
+            if runs:
+                bounds = _bounds(tfs)
+                total = int(bounds[-1])
+            else:
+                total = int(tfs.sum(dtype=np.int64))
             dtype = U16 if flags & SHORT_POSITIONS else U32
             positions = np.frombuffer(data, dtype, total, offset)
             offset += dtype.itemsize * total

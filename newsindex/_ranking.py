@@ -118,11 +118,12 @@ class Scorer:
         frequency of each, over both fields."""
         snapshot = self.snapshot
         size = snapshot.size
+        starts = snapshot.starts.tolist()
         keys, values = [], []
         for field in TEXT_FIELDS:
             alt_of, start_of, ids, tfs = [], [], [], []
             for a, alt in enumerate(alts):
-                for si, start in enumerate(snapshot.starts.tolist()):
+                for si, start in enumerate(starts):
                     found = self._found(si, field, alt)
                     if found is not None and len(found[0]):
                         alt_of.append(a)
@@ -238,10 +239,9 @@ def _filter_keep(snapshot: Snapshot, filters: Filters, ids: np.ndarray) -> np.nd
         if keys is None:
             continue
         allowed = np.zeros(len(ids), dtype=bool)
+        starts = snapshot.starts.tolist()
         for key in keys:
-            for seg, start in zip(
-                snapshot.segments, snapshot.starts.tolist(), strict=True
-            ):
+            for seg, start in zip(snapshot.segments, starts, strict=True):
                 postings = seg.postings(field, key.encode("utf-8"))
                 if postings is not None:
                     allowed |= _member(ids, postings.ids.astype(np.int64) + start)

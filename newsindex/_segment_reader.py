@@ -21,7 +21,7 @@ from whoosh.filedb.structfile import StructFile
 from newsindex._article import Article, article_from_stored
 from newsindex._directory import IndexDirectory, restricted_loads
 from newsindex._features import SegmentFeature
-from newsindex._postings import Postings, decode_postings
+from newsindex._postings import TERM_INFO, Postings, decode_postings
 from newsindex._registry import FEATURES
 from newsindex._segment_files import (
     NUMBERS_EXT,
@@ -37,10 +37,6 @@ from newsindex.errors import CorruptIndexError
 #: Where a term's posting list is, and in how many documents it occurs:
 #: ``(offset, length, document frequency)``.
 TermInfo = tuple[int, int, int]
-# Whoosh 3's term info, as its W3TermInfo writes it for newsindex's postings
-# (never inlined): flags, weight, df, min and max length bytes, max weight,
-# min and max id, then the postings' offset (long) and length (int).
-_TERM_INFO = struct.Struct("!BfIBBfIIqi")
 # Whoosh's hash table slot (key hash, item position) and item lengths.
 _SLOT = struct.Struct("!Iq")
 _LENGTHS = struct.Struct("!ii")
@@ -55,7 +51,7 @@ def term_info(value: bytes) -> TermInfo:
             or damaged).
     """
     try:
-        inlined, _, df, _, _, _, _, _, offset, length = _TERM_INFO.unpack(value)
+        inlined, _, df, _, _, _, _, _, offset, length = TERM_INFO.unpack(value)
     except struct.error as exc:
         raise ValueError(f"bad term dictionary entry ({exc})") from None
     if inlined:
@@ -224,12 +220,14 @@ class SegmentData:
                 slot = start
         return None
 
-    def read_postings(self, info: TermInfo, term: bytes) -> Postings:
+    def read_postings(
+        self, info: TermInfo, term: bytes, *, runs: bool = True
+    ) -> Postings:
         """The posting list a term's dictionary entry (from :meth:`terms`)
-        points at."""
+        points at (``runs``: see :func:`decode_postings`)."""
         offset, length, _ = info
         data = self._postings[offset : offset + length]
-        return decode_postings(data, f"{self.where}, term {term!r}")
+        return decode_postings(data, f"{self.where}, term {term!r}", runs=runs)
 
     def doc_frequency(self, field: str, term: bytes) -> int:
         """Documents (deleted ones included) holding ``term`` in ``field``."""

@@ -44,7 +44,7 @@ class Snapshot:
     def starts(self) -> np.ndarray:
         """Each segment's first number in the snapshot's numbering."""
         counts = [s.doc_count_all for s in self.segments]
-        return np.cumsum([0, *counts[:-1]], dtype=np.int64)
+        return np.cumsum([0, *counts], dtype=np.int64)[:-1]
 
     @functools.cached_property
     def size(self) -> int:
