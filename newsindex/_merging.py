@@ -47,6 +47,9 @@ LEVEL_FLOOR: Final = 10
 #: Articles one commit may read to merge; larger merges wait for
 #: ``NewsIndex.merge()`` (measured: about 0.5 ms an article).
 COMMIT_MERGE_ARTICLES: Final = 2_000
+#: Posting lists a merge reads from its sources between giving back the
+#: memory of the pages it has read (see ``SegmentData.drop_pages``).
+DROP_PAGES_EVERY: Final = 20_000
 #: A segment with this share of deleted documents is rewritten.
 PURGE_DELETED_SHARE: Final = 0.4
 #: Tries at publishing a background merge that concurrent commits overtook.
@@ -128,6 +131,7 @@ def merge_segments(
         for seg in sources:
             for docnum in np.flatnonzero(seg.live).tolist():
                 files.store(seg.stored_blob(docnum))
+            seg.drop_pages()
     except BaseException:
         files.abandon()
         raise
@@ -175,12 +179,18 @@ def _merge_field(
     streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(merging.sources)]
     current: bytes | None = None
     parts: list[tuple[int, Any]] = []
-    for term, i, info in heapq.merge(*streams, key=lambda item: item[0]):
+    for count, (term, i, info) in enumerate(
+        heapq.merge(*streams, key=lambda item: item[0])
+    ):
         if term != current:
             if current is not None:
                 _write_merged(writer, current, parts, merging, lengths)
             current, parts = term, []
         parts.append((i, info))
+        if count % DROP_PAGES_EVERY == DROP_PAGES_EVERY - 1:
+            # The lists read so far are not read again.
+            for seg in merging.sources:
+                seg.drop_pages()
     if current is not None:
         _write_merged(writer, current, parts, merging, lengths)
 

@@ -6,6 +6,7 @@ any number of threads may read one :class:`SegmentData` at once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mmap
 import os
@@ -37,6 +38,8 @@ from newsindex.errors import CorruptIndexError
 #: Where a term's posting list is, and in how many documents it occurs:
 #: ``(offset, length, document frequency)``.
 TermInfo = tuple[int, int, int]
+#: ``madvise`` advice that drops a mapping's pages (not on every platform).
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 # Whoosh's hash table slot (key hash, item position) and item lengths.
 _SLOT = struct.Struct("!Iq")
 _LENGTHS = struct.Struct("!ii")
@@ -289,6 +292,20 @@ class SegmentData:
         if postings is None:
             return []
         return [d for d in postings.ids.tolist() if self.live[d]]
+
+    def drop_pages(self) -> None:
+        """Give back the memory of the file pages this process has read.
+
+        For merges, which read each file once from start to end: the pages
+        stay in the kernel's cache, and reading them again brings them back,
+        but they no longer count in this process's resident memory (a merge
+        of a large index otherwise holds its sources' whole files).
+        """
+        if _DONTNEED is None:
+            return
+        for mapped in self._maps:
+            with contextlib.suppress(OSError, ValueError):
+                mapped.madvise(_DONTNEED)
 
     def close(self) -> None:
         """Release the segment's files (searching it afterwards fails)."""
