@@ -179,7 +179,11 @@ class ArrayFieldWriter(W3FieldWriter):
             int(lengths.min()) if has_lengths else 0,  # type: ignore[union-attr]
             int(lengths.max()) if has_lengths else 0,  # type: ignore[union-attr]
         )
-        record = encode_postings(ids, tfs, positions, starts)
+        self.add_encoded(btext, encode_postings(ids, tfs, positions, starts), stats)
+
+    def add_encoded(self, btext: bytes, record: bytes, stats: tuple[Any, ...]) -> None:
+        """Write one term's posting record, with its statistics in the order
+        of :class:`TermStats`' fields (held; see the class docstring)."""
         self._pending.append((btext, record, stats))
         self._pending_bytes += len(record)
         if len(self._pending) >= PENDING_TERMS or self._pending_bytes >= PENDING_BYTES:

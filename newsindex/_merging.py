@@ -31,13 +31,15 @@ from typing import Any, Final
 
 import attrs
 import numpy as np
+from whoosh.util.numeric import byte_to_length
 
 from newsindex._codec import ArrayFieldWriter, NewsCodec
 from newsindex._directory import MERGE_LOCK_NAME, IndexDirectory, TableOfContents
 from newsindex._fields import TEXT_FIELDS
+from newsindex._postings import TERM_INFO, join_records
 from newsindex._registry import FEATURES
 from newsindex._segment_files import SegmentWriter
-from newsindex._segment_reader import SegmentData
+from newsindex._segment_reader import SegmentData, term_info
 from newsindex.errors import IndexLockedError
 
 #: Segments of one level that are merged into one segment of the next.
@@ -178,30 +180,72 @@ def _merge_field(
 ) -> None:
     streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(merging.sources)]
     current: bytes | None = None
-    parts: list[tuple[int, Any]] = []
-    for count, (term, i, info) in enumerate(
+    parts: list[tuple[int, bytes]] = []
+    for count, (term, i, entry) in enumerate(
         heapq.merge(*streams, key=lambda item: item[0])
     ):
         if term != current:
             if current is not None:
-                _write_merged(writer, current, parts, merging, lengths)
+                _merge_term(writer, current, parts, merging, lengths)
             current, parts = term, []
-        parts.append((i, info))
+        parts.append((i, entry))
         if count % DROP_PAGES_EVERY == DROP_PAGES_EVERY - 1:
             # The lists read so far are not read again.
             for seg in merging.sources:
                 seg.drop_pages()
     if current is not None:
-        _write_merged(writer, current, parts, merging, lengths)
+        _merge_term(writer, current, parts, merging, lengths)
 
 
 def _tagged_terms(
     seg: SegmentData, field: str, tag: int
-) -> Iterator[tuple[bytes, int, Any]]:
+) -> Iterator[tuple[bytes, int, bytes]]:
     # A function, not a generator expression in a loop: the tag must be bound
     # when the stream is made, not when it is read.
-    for term, info in seg.terms(field):
-        yield term, tag, info
+    for term, entry in seg.entries(field):
+        yield term, tag, entry
+
+
+def _merge_term(
+    writer: ArrayFieldWriter,
+    term: bytes,
+    parts: list[tuple[int, bytes]],
+    merging: _Merging,
+    lengths: np.ndarray | None,
+) -> None:
+    """Write one term's merged posting list.
+
+    From sources without deletions the records are joined as they are
+    (:func:`join_records`), and the term's statistics come from the
+    sources' dictionary entries: the documents keep their lengths, and
+    Whoosh's length bytes keep the order of the lengths. Otherwise (or
+    for records laid out differently) the lists are decoded and encoded.
+    """
+    shifts = merging.shifts
+    infos = [TERM_INFO.unpack(entry) for _, entry in parts]
+    moves = [shifts[i] for i, _ in parts]
+    if all(move is not None for move in moves) and not any(info[0] for info in infos):
+        records = [
+            merging.sources[i].record(info[8], info[9])
+            for (i, _), info in zip(parts, infos, strict=True)
+        ]
+        joined = join_records(records, moves)  # type: ignore[arg-type]
+        if joined is not None:
+            record, documents, occurrences, first, last = joined
+            stats = (
+                documents,
+                float(occurrences) if occurrences else float(documents),
+                max(info[5] for info in infos),
+                first,
+                last,
+                byte_to_length(min(info[3] for info in infos)),
+                byte_to_length(max(info[4] for info in infos)),
+            )
+            writer.add_encoded(term, record, stats)
+            return
+    _write_merged(
+        writer, term, [(i, term_info(entry)) for i, entry in parts], merging, lengths
+    )
 
 
 def _write_merged(

@@ -20,6 +20,8 @@ through Whoosh's codec extension point.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
+from itertools import chain
 from typing import Final
 
 import numpy as np
@@ -169,3 +171,49 @@ def decode_postings(
     except ValueError:
         raise CorruptIndexError(f"{where}: posting record is truncated") from None
     return Postings(ids, tfs, positions, starts, bounds)
+
+
+def join_records(
+    records: Sequence[bytes], shifts: Sequence[int]
+) -> tuple[bytes, int, int, int, int] | None:
+    """One record holding the lists of ``records`` one after another, each
+    one's document numbers moved by its shift (a merge of segments without
+    deletions: the numbers stay ascending), without decoding the rest.
+
+    Returns ``(record, documents, occurrences, first id, last id)``, or
+    ``None`` when the records differ in layout (position width, offsets) or
+    carry frequencies without positions: then decode and encode them.
+    """
+    parts: tuple[list[bytes], ...] = ([], [], [], [])  # ids, tfs, positions, starts
+    flags = -1
+    documents = occurrences = 0
+    first = last = 0
+    for record, shift in zip(records, shifts, strict=True):
+        magic, count, these = _HEADER.unpack_from(record)
+        if magic != MAGIC or (flags >= 0 and these != flags):
+            return None
+        flags = these
+        if flags & HAS_TFS and not flags & HAS_POSITIONS:
+            return None
+        at = _HEADER.size
+        ids = np.frombuffer(record, U32, count, at) + shift
+        parts[0].append(ids.astype(U32, copy=False).tobytes())
+        if documents == 0:
+            first = int(ids[0])
+        last = int(ids[-1])
+        documents += count
+        at += 4 * count
+        if flags & HAS_TFS:
+            parts[1].append(record[at : at + 2 * count])
+            at += 2 * count
+        if flags & HAS_POSITIONS:
+            width = 2 if flags & SHORT_POSITIONS else 4
+            each = width + (4 if flags & HAS_STARTS else 0)
+            total, odd = divmod(len(record) - at, each)
+            if odd:
+                return None
+            parts[2].append(record[at : at + width * total])
+            parts[3].append(record[at + width * total :])
+            occurrences += total
+    joined = b"".join([record_header(documents, flags), *chain.from_iterable(parts)])
+    return joined, documents, occurrences, first, last

@@ -244,6 +244,12 @@ class SegmentData:
         self, field: str, prefix: bytes = b""
     ) -> Iterator[tuple[bytes, TermInfo]]:
         """Yield ``(term, term info)`` in order for the terms of ``field``."""
+        for term, value in self.entries(field, prefix):
+            yield term, term_info(value)
+
+    def entries(self, field: str, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
+        """Yield ``(term, dictionary entry)`` in order for the terms of
+        ``field``; an entry is Whoosh's term info (``TERM_INFO``)."""
         start = self._key(field, prefix)
         if start is None:
             return
@@ -251,7 +257,11 @@ class SegmentData:
         for key, value in self._terms.items_from(start):
             if key[:2] != head or not key.startswith(start):
                 return
-            yield key[2:], term_info(value)
+            yield key[2:], value
+
+    def record(self, offset: int, length: int) -> bytes:
+        """The bytes of a posting record (see ``_postings.py``)."""
+        return self._postings[offset : offset + length]
 
     def facet_counts(self, field: str) -> dict[str, int]:
         """Live documents per value of a keyword field (``source``, ...)."""

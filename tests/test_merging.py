@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from shorthands import article
 
@@ -20,6 +21,7 @@ from newsindex._merging import (
     level,
     merge_candidates,
 )
+from newsindex._postings import encode_postings, join_records
 
 
 class FakeSegment:
@@ -183,3 +185,27 @@ def test_one_merger_at_a_time_and_leftovers_removed(index: NewsIndex) -> None:
         worker.join()
     assert index.stats().segments == 1
     assert index.count() == 22
+
+
+def test_joined_records_equal_the_encoded_merge() -> None:
+    def record(ids, tfs, positions, starts):  # type: ignore[no-untyped-def]
+        arrays = (np.array(x, dtype=np.int64) for x in (ids, tfs, positions, starts))
+        return encode_postings(*arrays)
+
+    a = record([0, 3], [1, 2], [5, 1, 7], [10, 2, 20])
+    b = record([1, 2], [2, 1], [0, 4, 9], [0, 9, 30])
+    merged = record(
+        [0, 3, 5, 6], [1, 2, 2, 1], [5, 1, 7, 0, 4, 9], [10, 2, 20, 0, 9, 30]
+    )
+    assert join_records([a, b], [0, 4]) == (merged, 4, 6, 0, 6)
+    keys = encode_postings(np.array([2, 7]), None, None)
+    assert join_records([keys, keys], [0, 10]) == (
+        encode_postings(np.array([2, 7, 12, 17]), None, None),
+        4,
+        0,
+        2,
+        17,
+    )
+    # Records laid out differently are left to decoding and encoding.
+    wide = record([0], [1], [70_000], [1])
+    assert join_records([a, wide], [0, 4]) is None
