@@ -181,9 +181,8 @@ def _merge_field(
     streams = [_tagged_terms(seg, field, i) for i, seg in enumerate(merging.sources)]
     current: bytes | None = None
     parts: list[tuple[int, bytes]] = []
-    for count, (term, i, entry) in enumerate(
-        heapq.merge(*streams, key=lambda item: item[0])
-    ):
+    # (term, source) never ties, so the entries are never compared.
+    for count, (term, i, entry) in enumerate(heapq.merge(*streams)):
         if term != current:
             if current is not None:
                 _merge_term(writer, current, parts, merging, lengths)
