@@ -15,6 +15,12 @@ Where an article lands is decided by the worker and reported back as
 ``(batch, segment id, first document number)``: a batch never straddles a
 flush, so the parent can later delete any document of any batch (an id added
 twice in one writer) by arithmetic.
+
+A worker flushes a segment whenever its buffer is full (the buffer bounds
+its memory), and at the end merges the segments it flushed into one, the
+workers at the same time, so that a bulk load leaves one segment per worker
+for searches to read. The merge keeps the documents' order, so a placement
+moves by the number of documents before its segment (``WorkerPool.place``).
 """
 
 from __future__ import annotations
@@ -78,11 +84,18 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     attach_stem_table(analyzer, directory)
     codec = NewsCodec()
     builder: SegmentBuilder | None = None
+    flushed: list[Any] = []
     while True:
         message = inbox.recv()
         if message[0] == "finish":
             if builder is not None and builder.doc_count:
-                outbox.send(("segment", builder.finish()))
+                flushed.append(builder.finish())
+                outbox.send(("segment", flushed[-1]))
+            if len(flushed) > 1:
+                # Searches read few segments: the worker's become one, merged
+                # here while the other workers merge theirs.
+                merged = _merge_own(directory, codec, flushed)
+                outbox.send(("merged", [s.segment_id() for s in flushed], merged))
             outbox.send(("stems", analyzer.learned_stems()))
             outbox.send(("done",))
             return
@@ -94,8 +107,22 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
             builder.add(article)
         outbox.send(("added", batch, builder.segment.segment_id(), first))
         if builder.word_count >= flush_words:
-            outbox.send(("segment", builder.finish()))
+            flushed.append(builder.finish())
+            outbox.send(("segment", flushed[-1]))
             builder = None
+
+
+def _merge_own(directory: Any, codec: Any, segments: list[Any]) -> Any:
+    """One segment of the (undeleted) documents of ``segments``, in order."""
+    from newsindex._merging import merge_segments
+    from newsindex._segment_reader import SegmentData
+
+    readers = [SegmentData(directory, segment) for segment in segments]
+    try:
+        return merge_segments(directory, codec, readers)
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 def _serve_documents(inbox: Connection, outbox: Connection, analyzer: Analyzer) -> None:
@@ -189,6 +216,9 @@ class WorkerPool:
         self._analyzer = analyzer
         self._placed: dict[int, tuple[str, int]] = {}
         self._segments: dict[str, Any] = {}
+        #: Segments a worker merged at the end: id -> (merged segment's id,
+        #: the number its first document got there).
+        self._moved: dict[str, tuple[str, int]] = {}
         self._documents: dict[int, list[Any]] = {}
         self._workers: list[_Worker] = []
         init = (role, folder, analyzer, flush_words)
@@ -211,7 +241,11 @@ class WorkerPool:
         """(segment id, first document number) of a batch's articles."""
         while batch not in self._placed:
             self._receive()
-        return self._placed[batch]
+        segid, first = self._placed[batch]
+        if segid in self._moved:
+            segid, shift = self._moved[segid]
+            first += shift
+        return segid, first
 
     def documents(self, batch: int) -> list[Any]:
         """A batch's documents: ``(id, serialised document, title length,
@@ -286,6 +320,13 @@ class WorkerPool:
         elif kind == "segment":
             segment = message[1]
             self._segments[segment.segment_id()] = segment
+        elif kind == "merged":
+            _, sources, merged = message
+            shift = 0
+            for segid in sources:
+                self._moved[segid] = (merged.segment_id(), shift)
+                shift += self._segments.pop(segid).doc_count_all()
+            self._segments[merged.segment_id()] = merged
         elif kind == "stems":  # what the worker stemmed, for the stem table
             self._analyzer.learn_stems(message[1])
         elif kind == "done":

@@ -175,7 +175,7 @@ class IndexWriter(Writer):
             # is a whole interpreter with its own caches, and measured on
             # 25,420 articles with 2 workers, 3 million tokens each peaked at
             # 572 MB for the process tree, 750,000 each at 329 MB, in the
-            # same time (the extra segments are merged after the load). A
+            # same time (each worker merges its segments into one at the end). A
             # token is about 4/3 words.
             per_worker = max(1, self._flush_words // (2 * self._jobs))
             self._pool = WorkerPool(

@@ -94,6 +94,25 @@ def test_parallel_jobs_build_the_same_index(tmp_path: Path) -> None:
         assert got == want
 
 
+def test_workers_merge_what_they_flushed(tmp_path: Path) -> None:
+    # Workers that flush every few articles end with one segment each; the
+    # copies their batches replaced are still deleted in the merged ones.
+    analyzer = Analyzer(stemmer="none")
+    count = BATCH_SIZE * 4
+    articles = [numbered_article(i) for i in range(count)]
+    articles += [numbered_article(i, 1) for i in range(0, count, 37)]
+    index = NewsIndex.create(tmp_path / "index", analyzer=analyzer)
+    writer = index.writer(jobs=2)
+    writer._flush_words = 300  # a few batches a segment
+    with writer:
+        writer.add_many(articles)
+    assert index.stats().segments == 2
+    assert index.count() == count
+    for i in range(0, count, 37):
+        assert index.get(f"a{i}") == numbered_article(i, 1)
+        assert index.search(f"nomor{i}").total == 1
+
+
 def test_jobs_must_be_positive(plain_index: NewsIndex) -> None:
     with pytest.raises(ValueError, match="jobs"):
         plain_index.writer(jobs=0)
