@@ -29,6 +29,7 @@ import attrs
 import numpy as np
 
 from newsindex._snapshot import Snapshot
+from newsindex._topk import top_indexes
 from newsindex._vocabulary import (
     EMPTY,
     MAX_WORD_BYTES,
@@ -102,19 +103,6 @@ def distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         before, previous = previous, row
     return min(previous[-1], limit + 1)
-
-
-def _top(counts: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the ``k`` highest counts, highest first, ties by index."""
-    if k < len(counts):
-        threshold = counts[np.argpartition(-counts, k - 1)[k - 1]]
-        above = np.flatnonzero(counts > threshold)
-        ties = np.flatnonzero(counts == threshold)[: k - len(above)]
-        part = np.concatenate([above, ties])
-    else:
-        part = np.arange(len(counts))
-    order: np.ndarray = part[np.lexsort((part, -counts[part]))]
-    return order
 
 
 class _Pool:
@@ -199,7 +187,7 @@ class Lexicon:
         for words, counts in self._tiers:
             lo, hi = (int(i) for i in np.searchsorted(words, [key, key + b"\xff"]))
             if hi - lo >= limit or words is self.counts.words:
-                best = _top(counts[lo:hi], limit) + lo
+                best = top_indexes(counts[lo:hi], limit) + lo
                 return [w.decode("utf-8") for w in words[best].tolist()]
         return []  # not reached: the last tier is every word
 

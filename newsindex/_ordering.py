@@ -18,6 +18,7 @@ from newsindex._gathering import Gathered, positions_of
 from newsindex._query import ParsedQuery
 from newsindex._ranking import Candidates, Scorer
 from newsindex._snapshot import Snapshot
+from newsindex._topk import top_indexes
 
 # -- re-ranking ----------------------------------------------------------------
 
@@ -184,7 +185,7 @@ def relevance_order(
     scores = cands.score
     if len(scores) == 0:
         return np.empty(0, dtype=np.int64), scores
-    top = _top(scores, min(len(scores), scorer.ranking.rerank_depth))
+    top = top_indexes(scores, min(len(scores), scorer.ranking.rerank_depth))
     bonus = _bonuses(snapshot, parsed, scorer, cands.segment[top], cands.docnum[top])
     if cands.decay is not None:  # the bonuses age like the score
         bonus *= cands.decay[top]
@@ -196,28 +197,9 @@ def relevance_order(
         rest = np.ones(len(scores), dtype=bool)
         rest[top] = False
         remaining = np.flatnonzero(rest)
-        more = _top(scores[remaining], min(depth - len(top), len(remaining)))
+        more = top_indexes(scores[remaining], min(depth - len(top), len(remaining)))
         top = np.concatenate([top, remaining[more]])
     return top[:depth], scores
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the ``k`` highest scores, best first; ties by index.
-
-    Deterministic even when ties straddle the cut, which ``argpartition``
-    alone is not.
-    """
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    if k < len(scores):
-        threshold = scores[np.argpartition(-scores, k - 1)[k - 1]]
-        above = np.flatnonzero(scores > threshold)
-        ties = np.flatnonzero(scores == threshold)[: k - len(above)]
-        part = np.concatenate([above, ties])
-    else:
-        part = np.arange(len(scores))
-    best: np.ndarray = part[_stable_desc(scores[part], part)]
-    return best
 
 
 def _stable_desc(values: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:

@@ -154,14 +154,20 @@ def test_an_unknown_scheme_is_refused() -> None:
 # -- one database --------------------------------------------------------------------
 
 
-@needs_xapian
-def test_one_database_equals_the_embedded_engine(tmp_path: Path) -> None:
-    """Same ids, scores, snippets, totals and facets for the same articles."""
+def _embedded_and_xapian(tmp_path: Path) -> tuple[NewsIndex, NewsIndex]:
+    """The sample articles in an index directory and in one Xapian database."""
     articles = _articles()
     embedded = NewsIndex.create(tmp_path / "embedded")
     embedded.add_many(articles)
     xap = NewsIndex.create(f"xapian:{tmp_path / 'db'}")
     xap.add_many(articles)
+    return embedded, xap
+
+
+@needs_xapian
+def test_one_database_equals_the_embedded_engine(tmp_path: Path) -> None:
+    """Same ids, scores, snippets, totals and facets for the same articles."""
+    embedded, xap = _embedded_and_xapian(tmp_path)
     for query in QUERIES:
         for options in ({}, {"sources": ["Warta Harian"]}, {"limit": 3, "page": 2}):
             want = embedded.search(query, facets=["source", "month"], **options)  # type: ignore[arg-type]
@@ -173,11 +179,7 @@ def test_one_database_equals_the_embedded_engine(tmp_path: Path) -> None:
 
 @needs_xapian
 def test_stats_agree_with_the_embedded_engine(tmp_path: Path) -> None:
-    articles = _articles()
-    embedded = NewsIndex.create(tmp_path / "embedded")
-    embedded.add_many(articles)
-    xap = NewsIndex.create(f"xapian:{tmp_path / 'db'}")
-    xap.add_many(articles)
+    embedded, xap = _embedded_and_xapian(tmp_path)
     want, got = embedded.stats().to_dict(), xap.stats().to_dict()
     for key in ("articles", "terms", "earliest", "latest", "sources", "categories"):
         assert got[key] == want[key], key
@@ -186,11 +188,7 @@ def test_stats_agree_with_the_embedded_engine(tmp_path: Path) -> None:
 
 @needs_xapian
 def test_suggestions_equal_the_embedded_engines(tmp_path: Path) -> None:
-    articles = _articles()
-    embedded = NewsIndex.create(tmp_path / "embedded")
-    embedded.add_many(articles)
-    xap = NewsIndex.create(f"xapian:{tmp_path / 'db'}")
-    xap.add_many(articles)
+    embedded, xap = _embedded_and_xapian(tmp_path)
     for prefix in ("se", "harga ba", "Ba", "k", "pe", "zzz", "", "harga "):
         for limit in (1, 5, 20):
             assert xap.suggest(prefix, limit) == embedded.suggest(prefix, limit), (
