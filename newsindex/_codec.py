@@ -30,6 +30,7 @@ from whoosh.matching.mcore import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
 from newsindex._postings import (
+    HASH_ITEM_LENGTHS,
     MAX_TF,
     TERM_INFO,
     U16,
@@ -227,8 +228,6 @@ class TermStats:
     max_lengths: Sequence[int] | np.ndarray
 
 
-#: Whoosh's lengths of an item of its hash file: key and value.
-_ITEM_LENGTHS = struct.Struct("!ii")
 #: The length each byte stands for (Whoosh's ``byte_to_length``); lengths
 #: from the last one up are stored as 255.
 _LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
@@ -254,11 +253,11 @@ def _add_ordered(table: Any, keys: list[bytes], values: bytes, size: int) -> Non
     at = dbfile.tell()
     parts: list[bytes] = []
     positions: list[int] = []
-    pack = _ITEM_LENGTHS.pack
+    pack = HASH_ITEM_LENGTHS.pack
     for i, key in enumerate(keys):
         positions.append(at)
         parts += (pack(len(key), size), key, values[i * size : (i + 1) * size])
-        at += _ITEM_LENGTHS.size + len(key) + size
+        at += HASH_ITEM_LENGTHS.size + len(key) + size
     dbfile.write(b"".join(parts))
     table.index.extend(positions)
     hashfn, buckets = table.hashfn, table.buckets

@@ -43,6 +43,9 @@ _HEADER = struct.Struct("<4sIB")
 #: max weight, min and max id, then the postings' offset (long) and length
 #: (int). The term dictionary's values; read without Whoosh's codec.
 TERM_INFO: Final = struct.Struct("!BfIBBfIIqi")
+#: The lengths of an item of Whoosh's hash file (the term dictionary): key
+#: and value, before the key and the value themselves.
+HASH_ITEM_LENGTHS: Final = struct.Struct("!ii")
 
 U32 = np.dtype("<u4")
 U16 = np.dtype("<u2")

@@ -22,7 +22,12 @@ from whoosh.filedb.structfile import StructFile
 from newsindex._article import Article, article_from_stored
 from newsindex._directory import IndexDirectory, restricted_loads
 from newsindex._features import SegmentFeature
-from newsindex._postings import TERM_INFO, Postings, decode_postings
+from newsindex._postings import (
+    HASH_ITEM_LENGTHS,
+    TERM_INFO,
+    Postings,
+    decode_postings,
+)
 from newsindex._registry import FEATURES
 from newsindex._segment_files import (
     NUMBERS_EXT,
@@ -40,9 +45,8 @@ from newsindex.errors import CorruptIndexError
 TermInfo = tuple[int, int, int]
 #: ``madvise`` advice that drops a mapping's pages (not on every platform).
 _DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
-# Whoosh's hash table slot (key hash, item position) and item lengths.
+# Whoosh's hash table slot (key hash, item position).
 _SLOT = struct.Struct("!Iq")
-_LENGTHS = struct.Struct("!ii")
 _TAIL = struct.Struct(">I")
 
 
@@ -214,8 +218,8 @@ class SegmentData:
             if not item:
                 return None
             if slothash == keyhash:
-                keylen, datalen = _LENGTHS.unpack_from(mapped, item)
-                at = item + _LENGTHS.size
+                keylen, datalen = HASH_ITEM_LENGTHS.unpack_from(mapped, item)
+                at = item + HASH_ITEM_LENGTHS.size
                 if keylen == len(key) and mapped[at : at + keylen] == key:
                     return mapped[at + keylen : at + keylen + datalen]
             slot += _SLOT.size
