@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns:
         the exit status (see the module docstring).
     """
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error

@@ -428,6 +428,22 @@ def test_every_command_and_option_has_help() -> None:
         assert action.help
 
 
+def test_a_named_command_builds_only_its_parser_and_parses_the_same() -> None:
+    argv = ["search", "--index", "ix", "--limit", "3", "--sort", "newest", "harga"]
+    parser = build_parser(argv)
+    assert _command_names(parser) == ["search"]
+    assert parser.parse_args(argv) == build_parser().parse_args(argv)
+    # No command first (help, a typo): every command, so the error lists them.
+    assert len(_command_names(build_parser(["serch"]))) == 10
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    (commands,) = [
+        a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+    ]
+    return list(commands.choices)
+
+
 @pytest.mark.parametrize("command", [[], ["index"], ["search"], ["stats"], ["eval"]])
 def test_help_output(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, *command, "--help")
