@@ -148,12 +148,8 @@ def _port(text: str) -> int:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """Return the argument parser of the ``newsindex`` command.
-
-    Given the arguments it will parse, and when they start with a command's
-    name, only that command's parser is built: its help and errors are the
-    same, and a search starts sooner (building all ten takes milliseconds).
-    """
+    """Return the argument parser of the ``newsindex`` command: given ``argv``
+    that starts with a command, only that command's (a faster start)."""
     parser = argparse.ArgumentParser(
         prog="newsindex",
         description="Search Indonesian news: index article files, then search them.",
@@ -494,16 +490,11 @@ def _add_serve_command(commands: _Commands, common: argparse.ArgumentParser) -> 
     )
 
 
-#: Each command's name and what adds its parser, in the order ``--help`` lists them.
+#: Each command's name and what adds its parser, in the order --help lists them.
 _COMMANDS: Final[Mapping[str, Callable[[_Commands, argparse.ArgumentParser], None]]] = {
-    "index": _add_index_command,
-    "search": _add_search_command,
-    "related": _add_related_command,
-    "suggest": _add_suggest_command,
-    "stats": _add_stats_command,
-    "eval": _add_eval_command,
-    "check": _add_check_command,
-    "swap": _add_swap_command,
-    "copy": _add_copy_command,
-    "serve": _add_serve_command,
-}
+    "index": _add_index_command, "search": _add_search_command,
+    "related": _add_related_command, "suggest": _add_suggest_command,
+    "stats": _add_stats_command, "eval": _add_eval_command,
+    "check": _add_check_command, "swap": _add_swap_command,
+    "copy": _add_copy_command, "serve": _add_serve_command,
+}  # fmt: skip

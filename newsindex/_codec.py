@@ -227,6 +227,12 @@ class TermStats:
     min_lengths: Sequence[int] | np.ndarray
     max_lengths: Sequence[int] | np.ndarray
 
+    def part(self, start: int, stop: int) -> TermStats:
+        """The statistics of the terms from ``start`` up to ``stop``."""
+        return TermStats(
+            *(getattr(self, f.name)[start:stop] for f in attrs.fields(TermStats))
+        )
+
 
 #: The length each byte stands for (Whoosh's ``byte_to_length``); lengths
 #: from the last one up are stored as 255.

@@ -142,6 +142,29 @@ def _merge_two(a: WordCounts, b: WordCounts) -> WordCounts:
     )
 
 
+#: Articles whose (article, word) pairs are counted together.
+_BLOCK_ARTICLES: Final = 1024
+
+
+def _article_words(
+    chunk_ids: np.ndarray,
+    chunk_counts: np.ndarray,
+    per_chunk: np.ndarray,
+    word_ptr: np.ndarray,
+    word_ids: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """Every (article, word) pair of a field's articles, as ``article * width
+    + word``, through each article's chunks (``chunk_counts`` per article)."""
+    words_in = per_chunk[chunk_ids]
+    docs = np.repeat(np.arange(len(chunk_counts), dtype=np.int64), chunk_counts)
+    pairs = np.repeat(docs * width, words_in)
+    del docs
+    firsts = word_ptr[chunk_ids] - np.cumsum(words_in) + words_in
+    pairs += word_ids[np.repeat(firsts, words_in) + np.arange(len(pairs))]
+    return pairs
+
+
 def merge_counts(parts: list[WordCounts]) -> WordCounts:
     """The union of sorted vocabularies, counts summed; the largest first, so
     that each step inserts the fewest words."""
@@ -218,30 +241,41 @@ class SurfaceWords:
 
     def write(self, path: str, doc_count: int, text: SegmentText) -> None:
         words, terms, word_ptr, word_ids = self._chunk_words(text.chunks)
-        width = max(len(words), 1)
-        pairs = []
-        for chunk_ids, counts in text.fields.values():
-            # Every (article, word) pair, through the article's chunks...
-            per_chunk = np.diff(word_ptr)[chunk_ids]
-            docs = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-            field = np.repeat(docs * width, per_chunk)
-            del docs
-            firsts = word_ptr[chunk_ids] - np.cumsum(per_chunk) + per_chunk
-            field += word_ids[np.repeat(firsts, per_chunk) + np.arange(len(field))]
-            pairs.append(field)
-        # ...each counted once. (np.unique is many times slower on these.)
-        both = np.concatenate(pairs)
-        del pairs
-        both.sort()
-        distinct = both[np.r_[True, both[1:] != both[:-1]]] if len(both) else both
-        counts = np.bincount(distinct % width, minlength=len(words))
+        per_chunk = np.diff(word_ptr)
+        fields = [
+            (chunk_ids, counts, np.r_[0, np.cumsum(counts, dtype=np.int64)])
+            for chunk_ids, counts in text.fields.values()
+        ]
+        counts = np.zeros(len(words), dtype=np.int64)
+        # A block of articles at a time: their (article, word) pairs, each
+        # counted once, take memory in proportion to the block, not the segment.
+        for first in range(0, doc_count, _BLOCK_ARTICLES):
+            last = min(first + _BLOCK_ARTICLES, doc_count)
+            pairs = np.concatenate(
+                [
+                    _article_words(
+                        chunk_ids[bounds[first] : bounds[last]],
+                        chunk_counts[first:last],
+                        per_chunk,
+                        word_ptr,
+                        word_ids,
+                        len(words),
+                    )
+                    for chunk_ids, chunk_counts, bounds in fields
+                ]
+            )
+            pairs.sort()  # np.unique is many times slower on these
+            distinct = (
+                pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+            )
+            counts += np.bincount(distinct % max(len(words), 1), minlength=len(words))
         order = sorted(np.flatnonzero(counts).tolist(), key=words.__getitem__)
         _write(
             path,
             WordCounts(
                 _to_array([words[i].encode("utf-8") for i in order]),
                 _to_array([terms[i].encode("utf-8") for i in order]),
-                counts[order].astype(np.int64),
+                counts[order],
             ),
         )
 
