@@ -52,19 +52,23 @@ from bench.common import (
 #: newsindex's bulk load from the files (``newsindex index``): the articles
 #: are read as they are indexed, so its peak memory is the library's own.
 INGEST = "newsindex-ingest"
+#: The same on all cores (``newsindex index --jobs N``): the issue's parallel
+#: build, whose workers are the tree's other processes.
+INGEST_PARALLEL = "newsindex-ingest-parallel"
 #: The engines built by default, the baseline of the ratios first.
 ENGINES = (
     "whoosh",
     "newsindex",
     "newsindex-parallel",
     INGEST,
+    INGEST_PARALLEL,
     "whoosh-sastrawi-naive",
     "tantivy",
     "tantivy-stemmed",
     "bm25s-stemmed",
 )
 #: Engines built once, in the last round (a memory figure more than a time).
-ONCE = frozenset({INGEST})
+ONCE = frozenset({INGEST, INGEST_PARALLEL})
 #: Engines timed on a subset and extrapolated.
 SUBSET_ENGINES = frozenset({"whoosh-sastrawi-naive"})
 BASELINE = "whoosh"
@@ -81,8 +85,8 @@ FIGURES = (
 
 def build_once(name: str, target: Path, jobs: int, subset: int | None) -> None:
     """Build one index here and print its figures (runs in the subprocess)."""
-    if name == INGEST:
-        _ingest_once(target)
+    if name in (INGEST, INGEST_PARALLEL):
+        _ingest_once(name, target, jobs if name == INGEST_PARALLEL else 1)
         return
     engine = get_engine(name, jobs)
     full = build_articles()
@@ -136,19 +140,19 @@ def _figures(
     }
 
 
-def _ingest_once(target: Path) -> None:
+def _ingest_once(name: str, target: Path, jobs: int) -> None:
     """``newsindex index`` of the JSON Lines files: nothing is held in advance."""
     from newsindex import NewsIndex, ingest
 
     paths = [data_dir() / CORPORA[c][0] for c in BUILD_CORPORA]
     before = peak_rss_mb()["self_mb"]
     started = time.perf_counter()
-    ingest(NewsIndex.create(target), paths)
+    ingest(NewsIndex.create(target), paths, jobs=jobs)
     seconds = time.perf_counter() - started
     rss = peak_rss_mb()  # before loading the articles to count them
     docs = build_articles()
     nbytes = text_bytes(docs)
-    report = _figures(INGEST, docs, nbytes, seconds, target, rss, before)
+    report = _figures(name, docs, nbytes, seconds, target, rss, before)
     report.update(
         corpus_articles=len(docs),
         corpus_text_mb=round(nbytes / 1e6, 2),

@@ -13,6 +13,7 @@ LABELS = {
     "newsindex": "newsindex",
     "newsindex-parallel": "newsindex, all cores",
     "newsindex-ingest": "newsindex index (from the files, 1 process)",
+    "newsindex-ingest-parallel": "newsindex index (from the files, all cores)",
     "whoosh": "Whoosh, StandardAnalyzer, no stemming",
     "whoosh-sastrawi": "Whoosh + PySastrawi (cached)",
     "whoosh-sastrawi-naive": "Whoosh + PySastrawi per token, no cache",
