@@ -24,6 +24,8 @@ from newsindex import (
     IndexWriter,
     NewsIndex,
     WriterClosedError,
+    _segment_builder,
+    _vocabulary,
 )
 from newsindex._parallel import BATCH_SIZE
 
@@ -111,6 +113,28 @@ def test_workers_merge_what_they_flushed(tmp_path: Path) -> None:
     for i in range(0, count, 37):
         assert index.get(f"a{i}") == numbered_article(i, 1)
         assert index.search(f"nomor{i}").total == 1
+
+
+def test_a_segment_is_the_same_written_in_small_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_articles: list[Article]
+) -> None:
+    # A flush writes posting records a batch of tokens at a time, and counts
+    # written words a block of articles at a time, to bound its memory; the
+    # files must not depend on where the batches end.
+    def build(name: str) -> dict[str, bytes]:
+        index = NewsIndex.create(tmp_path / name)
+        index.add_many(sample_articles)
+        index.close()
+        return {
+            path.suffix: path.read_bytes() for path in (tmp_path / name).glob("MAIN_*")
+        }
+
+    whole = build("whole")
+    monkeypatch.setattr(_segment_builder, "_BATCH_TOKENS", 7)
+    monkeypatch.setattr(_vocabulary, "_BLOCK_ARTICLES", 3)
+    batched = build("batched")
+    assert len(whole) >= 7  # one segment: every file once
+    assert batched == whole
 
 
 def test_jobs_must_be_positive(plain_index: NewsIndex) -> None:
