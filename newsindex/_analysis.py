@@ -62,6 +62,9 @@ DEFAULT_STOPWORDS: Final[frozenset[str]] = _wordlists.STOPWORDS
 DEFAULT_PROTECTED_WORDS: Final[frozenset[str]] = _wordlists.PROTECTED_WORDS
 
 _HAS_DIGIT = re.compile(r"\d")
+# A run of letters: where it ends before anything but a digit or a hyphen,
+# it is what TOKEN_RE matches there (see span_at).
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 @attrs.frozen
@@ -366,9 +369,17 @@ class Analyzer:
         ``start`` is an offset from :meth:`terms_and_starts`; ``None`` if no
         indexed word begins there (the text is not the one analysed).
         """
-        match = TOKEN_RE.match(text, start)
+        # Most words are letters only, up to a character that is neither a
+        # digit nor a hyphen: the pattern's match, found with a simpler one.
+        match = _LETTER_RUN.match(text, start)
+        if match is not None:
+            end = match.end()
+            if end < len(text) and (text[end] == "-" or text[end].isdecimal()):
+                match = None
         if match is None:
-            return None
+            match = TOKEN_RE.match(text, start)
+            if match is None:
+                return None
         word = match.group()
         analysis = self._cache.get(word)
         if analysis is None:

@@ -74,7 +74,7 @@ class Gathered:
                 return None
         assert keys is not None
         docs = keys >> 32  # sorted: keys are
-        firsts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        firsts = np.r_[True, docs[1:] != docs[:-1]].nonzero()[0]
         ids, counts = docs[firsts], np.diff(np.r_[firsts, len(docs)])
         return ids.astype(np.int64), counts.astype(np.float64)
 
@@ -95,9 +95,9 @@ def occurrences(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.nd
     total = int(counts.sum())
     if total == 0:
         return _NONE, _NONE
-    ends = np.cumsum(counts)
-    take = np.arange(total, dtype=np.int64) - np.repeat(ends - counts - starts, counts)
-    return np.repeat(np.arange(len(docs)), counts), take
+    ends = counts.cumsum()
+    take = np.arange(total, dtype=np.int64) - (ends - counts - starts).repeat(counts)
+    return np.arange(len(docs)).repeat(counts), take
 
 
 def positions_of(postings: Postings, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

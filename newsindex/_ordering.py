@@ -81,8 +81,8 @@ def _occurrences(
     # Not np.unique: its first call imports numpy.ma (15 ms in a fresh
     # process), and a handful of segment numbers need no array sort.
     for si in sorted(set(segs.tolist())):
-        rows = np.flatnonzero(segs == si)
-        rows = rows[np.argsort(docs[rows])]
+        rows = (segs == si).nonzero()[0]
+        rows = rows[docs[rows].argsort()]
         cand = docs[rows]
         untitled[rows] = snapshot.segments[si].lengths["title"][cand] == 0
         for i, term in enumerate(words):
@@ -120,12 +120,12 @@ def _near_pairs(
     """
     words, n = shape
     key = (row << 32) | pos
-    order = np.argsort(key, kind="stable")
+    order = key.argsort(kind="stable")
     key, word, row = key[order], word[order], row[order]
-    lo = np.searchsorted(key, key - window, side="left")
-    span = np.searchsorted(key, key + window, side="right") - lo
-    left = np.repeat(np.arange(len(key)), span)
-    right = np.arange(len(left)) - np.repeat(np.cumsum(span) - span - lo, span)
+    lo = key.searchsorted(key - window, side="left")
+    span = key.searchsorted(key + window, side="right") - lo
+    left = np.arange(len(key)).repeat(span)
+    right = np.arange(len(left)) - (span.cumsum() - span - lo).repeat(span)
     keep = word[left] < word[right]
     left, right = left[keep], right[keep]
     counts = _count((word[left] * words + word[right]) * n + row[left], (words**2, n))

@@ -98,7 +98,7 @@ class Postings:
 
 def _bounds(tfs: np.ndarray) -> np.ndarray:
     out = np.zeros(len(tfs) + 1, dtype=np.int64)
-    np.cumsum(tfs, out=out[1:])
+    tfs.cumsum(out=out[1:])
     return out
 
 

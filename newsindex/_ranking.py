@@ -145,7 +145,7 @@ class Scorer:
             return keys[0], values[0]
         # Two sorted runs: the stable sort merges them, title before body.
         key, value = np.concatenate(keys), np.concatenate(values)
-        order = np.argsort(key, kind="stable")
+        order = key.argsort(kind="stable")
         key, firsts = _runs(key[order])
         return key, np.add.reduceat(value[order], firsts)
 
@@ -175,7 +175,7 @@ class Scorer:
             np.arange(len(clauses)), [len(c.alternatives) for c in clauses]
         )[alt]
         key = clause_of * size + docs
-        order = np.argsort(key, kind="stable")
+        order = key.argsort(kind="stable")
         key, firsts = _runs(key[order])
         clause_of = key // size
         return clause_of, key - clause_of * size, np.add.reduceat(score[order], firsts)
@@ -192,7 +192,7 @@ _NO_VALUES = np.empty(0, dtype=np.float64)
 
 def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values of the sorted ``keys`` and where each run starts."""
-    firsts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    firsts = np.concatenate(([True], keys[1:] != keys[:-1])).nonzero()[0]
     return keys[firsts], firsts
 
 
@@ -208,9 +208,9 @@ def _sum_by_id(
     """
     if 2 * len(ids) >= size:
         counts = np.bincount(ids, minlength=size)
-        hit = np.flatnonzero(counts)
+        hit = counts.nonzero()[0]
         return hit, np.bincount(ids, values, minlength=size)[hit], counts[hit]
-    order = np.argsort(ids, kind="stable")
+    order = ids.argsort(kind="stable")
     ids, firsts = _runs(ids[order])
     counts = np.diff(np.append(firsts, len(order)))
     return ids, np.add.reduceat(values[order], firsts), counts
@@ -220,7 +220,7 @@ def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """Whether each of ``ids`` is in ``sorted_set`` (sorted ascending)."""
     if not len(sorted_set):
         return np.zeros(len(ids), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_set, ids), len(sorted_set) - 1)
+    at = np.minimum(sorted_set.searchsorted(ids), len(sorted_set) - 1)
     found: np.ndarray = sorted_set[at] == ids
     return found
 

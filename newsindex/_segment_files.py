@@ -75,6 +75,9 @@ def stored_blob(article: Article) -> bytes:
     return text.encode("utf-8")
 
 
+_DECODE: Final = json.JSONDecoder().raw_decode
+
+
 def read_stored(blob: bytes) -> dict[str, Any]:
     """The article record in a stored blob.
 
@@ -83,7 +86,12 @@ def read_stored(blob: bytes) -> dict[str, Any]:
     """
     if blob[:1] != b"{":  # compressed, as earlier versions stored it
         blob = zlib.decompress(blob)
-    record: dict[str, Any] = json.loads(blob)
+    # The decoder straight on the text: json.loads would first sniff the
+    # bytes' encoding, which the format fixes (UTF-8).
+    text = blob.decode("utf-8")
+    record, end = _DECODE(text)
+    if end != len(text) or not isinstance(record, dict):
+        raise ValueError("not a JSON object")
     return record
 
 

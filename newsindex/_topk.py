@@ -18,9 +18,9 @@ def top_indexes(values: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.empty(0, dtype=np.int64)
     if k < len(values):
-        threshold = values[np.argpartition(-values, k - 1)[k - 1]]
-        above = np.flatnonzero(values > threshold)
-        ties = np.flatnonzero(values == threshold)[: k - len(above)]
+        threshold = values[(-values).argpartition(k - 1)[k - 1]]
+        above = (values > threshold).nonzero()[0]
+        ties = (values == threshold).nonzero()[0][: k - len(above)]
         part = np.concatenate([above, ties])
     else:
         part = np.arange(len(values))
