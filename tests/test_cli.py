@@ -555,8 +555,10 @@ def test_ctrl_c_during_a_parallel_index_is_reported_once(tmp_path: Path) -> None
     analysis workers, even while they start, leave it to the command, which
     cancels, stops them and says so once."""
     source = tmp_path / "banyak.jsonl"
+    # Enough for seconds of work: on a loaded machine this test may see the
+    # workers late, and 3,000 articles were once indexed before the signal.
     with source.open("w", encoding="utf-8") as out:
-        for i in range(3_000):
+        for i in range(30_000):
             record = {"id": f"a{i}", "title": f"Judul {i}", "body": "Isi berita"}
             out.write(json.dumps(record) + "\n")
     index = tmp_path / "index"
