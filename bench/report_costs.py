@@ -57,8 +57,8 @@ def build_section(b: dict[str, Any]) -> list[str]:
         "",
         f"{b['articles']:,} articles (CLICK-ID and IndoSum, titles and bodies, "
         f"{b['text_mb']:.1f} MB of text), each engine built {b['repeat']} times in "
-        "a fresh subprocess, interleaved (the `newsindex index` row once, in the "
-        "last round); medians. `jobs` = "
+        "a fresh subprocess, interleaved (the two `newsindex index` rows once, in "
+        "the last round); medians. `jobs` = "
         f"{b['jobs']}. Peak RSS is the process's own (`ru_maxrss`, the harness's "
         "preloaded articles included, shown apart); *tree* is the sampled peak of "
         "the process and its workers together.",
