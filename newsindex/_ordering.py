@@ -18,7 +18,7 @@ from newsindex._gathering import Gathered, positions_of
 from newsindex._query import ParsedQuery
 from newsindex._ranking import Candidates, Scorer
 from newsindex._snapshot import Snapshot
-from newsindex._topk import top_indexes
+from newsindex._topk import descending, top_indexes
 
 # -- re-ranking ----------------------------------------------------------------
 
@@ -156,10 +156,7 @@ def with_recency(
     """
     if not len(cands.docnum):
         return cands
-    dates = np.empty(len(cands.docnum), dtype=np.int64)
-    for si, segment in enumerate(snapshot.segments):
-        rows = cands.segment == si
-        dates[rows] = segment.published[cands.docnum[rows]]
+    dates = _dates(snapshot, cands)
     dated = dates != NO_DATE
     if not dated.any():
         return cands
@@ -192,7 +189,7 @@ def relevance_order(
     if bonus.any():
         scores = scores.copy()
         scores[top] += bonus
-        top = top[_stable_desc(scores[top], top)]
+        top = top[descending(scores[top], top)]
     if depth > len(top):
         rest = np.ones(len(scores), dtype=bool)
         rest[top] = False
@@ -202,22 +199,21 @@ def relevance_order(
     return top[:depth], scores
 
 
-def _stable_desc(values: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
-    """Order by value, highest first; ties by ``tiebreak``, lowest first."""
-    order: np.ndarray = np.lexsort((tiebreak, -values))
-    return order
-
-
 def newest_order(snapshot: Snapshot, cands: Candidates) -> np.ndarray:
     """Candidates matching the most clauses, newest first, then by score."""
     if not len(cands.docnum):
         return np.empty(0, dtype=np.int64)
     keep = np.flatnonzero(cands.matched == cands.matched.max())
-    dates = np.empty(len(keep), dtype=np.int64)
-    for si, seg in enumerate(snapshot.segments):
-        rows = cands.segment[keep] == si
-        dates[rows] = seg.published[cands.docnum[keep][rows]]
+    dates = _dates(snapshot, cands)[keep]
     # ~d reverses the order of int64 without overflow (-d does not for
     # NO_DATE), so undated articles come last.
     order: np.ndarray = keep[np.lexsort((keep, -cands.score[keep], ~dates))]
     return order
+
+
+def _dates(snapshot: Snapshot, cands: Candidates) -> np.ndarray:
+    """Each candidate's date key (``NO_DATE`` for undated articles)."""
+    dates: np.ndarray = snapshot.published[
+        snapshot.starts[cands.segment] + cands.docnum
+    ]
+    return dates

@@ -233,7 +233,7 @@ class SegmentData:
         """The posting list a term's dictionary entry (from :meth:`terms`)
         points at (``runs``: see :func:`decode_postings`)."""
         offset, length, _ = info
-        data = self._postings[offset : offset + length]
+        data = self.record(offset, length)
         return decode_postings(data, f"{self.where}, term {term!r}", runs=runs)
 
     def doc_frequency(self, field: str, term: bytes) -> int:

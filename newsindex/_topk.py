@@ -24,5 +24,12 @@ def top_indexes(values: np.ndarray, k: int) -> np.ndarray:
         part = np.concatenate([above, ties])
     else:
         part = np.arange(len(values))
-    best: np.ndarray = part[np.lexsort((part, -values[part]))]
+    best: np.ndarray = part[descending(values[part], part)]
     return best
+
+
+def descending(values: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """The order of ``values``, highest first; ties by ``tiebreak``, lowest
+    first."""
+    order: np.ndarray = np.lexsort((tiebreak, -values))
+    return order
