@@ -43,8 +43,8 @@ class PreparedArticle:
     """An article analysed and encoded, ready to append to a segment."""
 
     id: str
-    chunks: tuple[array[int], ...]  # chunk ids per text field
-    starts: tuple[array[int], ...]  # character offset of each chunk
+    chunks: tuple[bytes, ...]  # chunk ids per text field (native uint32)
+    starts: tuple[bytes, ...]  # character offset of each chunk (native uint32)
     facets: tuple[str, str]  # source and category keys
     published: int
     blob: bytes

@@ -22,10 +22,27 @@ from operator import add
 import attrs
 import numpy as np
 
+from newsindex._kernels import speedups
 from newsindex._tokens import split_chunks
 
 #: The (offset within the chunk, term) of each indexed word of a chunk.
 ChunkWords = Callable[[str], tuple[tuple[int, str], ...]]
+
+
+def chunk_ids_python(text: str, table: Mapping[str, int]) -> tuple[bytes, bytes]:
+    """The ids in ``table`` of the chunks of ``text``, and the offset of each
+    chunk, as native 32-bit numbers (the Python version of
+    ``_speedups.chunk_ids``, see ``_kernels.py``)."""
+    chunks = split_chunks(text)
+    # Chunk i begins after the chunks before it and one space each.
+    lengths = accumulate(map(len, chunks), initial=0)
+    return (
+        array("I", map(table.__getitem__, chunks)).tobytes(),
+        array("I", map(add, lengths, range(len(chunks)))).tobytes(),
+    )
+
+
+chunk_ids = chunk_ids_python if speedups is None else speedups.chunk_ids
 
 
 class ChunkTable(dict[str, int]):
@@ -75,20 +92,15 @@ class FieldChunks:
         self.counts = array("I")  # chunks per article
 
     @staticmethod
-    def split(text: str, table: ChunkTable) -> tuple[array[int], array[int]]:
-        """The chunk ids of ``text`` and their offsets (new chunks get ids)."""
-        chunks = split_chunks(text)
-        # Chunk i begins after the chunks before it and one space each.
-        lengths = accumulate(map(len, chunks), initial=0)
-        return (
-            array("I", map(table.__getitem__, chunks)),
-            array("I", map(add, lengths, range(len(chunks)))),
-        )
+    def split(text: str, table: ChunkTable) -> tuple[bytes, bytes]:
+        """The chunk ids of ``text`` and their offsets (new chunks get ids),
+        as native 32-bit numbers."""
+        return chunk_ids(text, table)
 
-    def append(self, ids: array[int], starts: array[int]) -> None:
-        self.ids.extend(ids)
-        self.starts.extend(starts)
-        self.counts.append(len(ids))
+    def append(self, ids: bytes, starts: bytes) -> None:
+        self.ids.frombytes(ids)
+        self.starts.frombytes(starts)
+        self.counts.append(len(ids) // self.ids.itemsize)
 
     def __len__(self) -> int:
         return len(self.ids)

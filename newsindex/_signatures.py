@@ -43,6 +43,7 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._kernels import speedups
 from newsindex._segment_text import SegmentText
 
 #: Hash positions of a signature.
@@ -100,7 +101,7 @@ _MIX: Final = (
 def words_of(text: str) -> list[bytes]:
     """The words shingles are made of: lower case, UTF-8, split at ASCII
     punctuation and spaces."""
-    return text.lower().encode("utf-8").translate(_SEPARATORS).split()
+    return _words_bytes(text).split()
 
 
 def shingle_hashes(text: str) -> np.ndarray:
@@ -126,6 +127,29 @@ def shingle_hashes(text: str) -> np.ndarray:
 def signature_of(text: str) -> np.ndarray:
     """The MinHash signature of ``text`` (16-bit positions), or
     :data:`NO_SIGNATURE` when it has too few shingles."""
+    if speedups is None:
+        return signature_of_python(text)
+    # The same, compiled (see _kernels.py): the words' bytes go in whole.
+    found = speedups.minhash(_words_bytes(text), *_hash_bytes(), MIN_SHINGLES)
+    if found is None:
+        return NO_SIGNATURE
+    return np.frombuffer(found, dtype="<u2")
+
+
+def _words_bytes(text: str) -> bytes:
+    """The bytes :func:`words_of` splits: words between spaces."""
+    return text.lower().encode("utf-8").translate(_SEPARATORS)
+
+
+@functools.cache
+def _hash_bytes() -> tuple[bytes, bytes]:
+    multipliers, increments = _hash_functions()
+    return multipliers.tobytes(), increments.tobytes()
+
+
+def signature_of_python(text: str) -> np.ndarray:
+    """:func:`signature_of` in Python and numpy, the reference for the
+    compiled ``_speedups.minhash``."""
     shingles = shingle_hashes(text)
     if len(shingles) < MIN_SHINGLES:
         return NO_SIGNATURE

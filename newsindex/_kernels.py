@@ -1,0 +1,37 @@
+"""The compiled kernels, when the installation built them.
+
+Two indexing loops have a compiled version in ``_speedups.c``: looking a
+text's chunks up in a segment's chunk table (``_segment_text.py``) and the
+MinHash of its shingles (``_signatures.py``). Each module keeps its Python
+version beside the call, as the reference: both versions give the same
+results (``tests/test_kernels.py`` compares them), and the Python one runs
+wherever the extension is missing. ``setup.py`` marks the extension optional,
+so ``pip install`` on a machine without a C compiler installs newsindex
+without it.
+
+Set ``NEWSINDEX_PURE_PYTHON=1`` in the environment to run the Python
+versions even where the extension is built (the test suite does, in one CI
+leg).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+#: The environment variable that turns the compiled kernels off.
+PURE_PYTHON_VARIABLE = "NEWSINDEX_PURE_PYTHON"
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return None
+    try:
+        from newsindex import _speedups
+    except ImportError:
+        return None
+    return _speedups
+
+
+#: The compiled kernels' module, or ``None`` where the Python versions run.
+speedups = _load()

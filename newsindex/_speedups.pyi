@@ -1,0 +1,6 @@
+from collections.abc import Mapping
+
+def chunk_ids(text: str, table: Mapping[str, int], /) -> tuple[bytes, bytes]: ...
+def minhash(
+    words: bytes, multipliers: bytes, increments: bytes, min_shingles: int, /
+) -> bytes | None: ...

@@ -1,0 +1,153 @@
+"""The compiled kernels (``_speedups.c``) give what their Python versions
+give, and newsindex runs without them (see ``_kernels.py``).
+
+The comparisons import the extension directly, so they run whenever it is
+built, also in the CI leg that sets ``NEWSINDEX_PURE_PYTHON``; where it is
+not built (no compiler at install) they skip.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsindex import _signatures
+from newsindex._kernels import PURE_PYTHON_VARIABLE
+from newsindex._segment_text import chunk_ids_python
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _compiled() -> ModuleType | None:
+    if importlib.util.find_spec("newsindex._speedups") is None:
+        return None
+    from newsindex import _speedups
+
+    return _speedups
+
+
+speedups = _compiled()
+needs_compiled = pytest.mark.skipif(
+    speedups is None, reason="the compiled kernels are not built here"
+)
+
+# Text with every kind of chunk separator, runs of them, and characters of
+# one, two and four bytes (str's three internal widths).
+texts = st.text(
+    alphabet=st.sampled_from(
+        [*"ab .,-\t\n\r\x0b\x85\u00a0\u2003", "é", "Ж", "中", "😀", "1", "A"]
+    ),
+    max_size=60,
+)
+
+
+class _Table(dict[str, int]):
+    """A chunk table: the next id for each new chunk."""
+
+    def __missing__(self, chunk: str) -> int:
+        cid = self[chunk] = len(self)
+        return cid
+
+
+def _signature_python(text: str) -> np.ndarray:
+    return _signatures.signature_of_python(text)
+
+
+def _signature_compiled(text: str) -> np.ndarray:
+    assert speedups is not None
+    multipliers, increments = _signatures._hash_functions()
+    found = speedups.minhash(
+        _signatures._words_bytes(text),
+        multipliers.tobytes(),
+        increments.tobytes(),
+        _signatures.MIN_SHINGLES,
+    )
+    if found is None:
+        return _signatures.NO_SIGNATURE
+    return np.frombuffer(found, dtype="<u2")
+
+
+@needs_compiled
+@given(st.lists(texts, max_size=8))
+def test_chunk_ids_match_the_python_version(batch: list[str]) -> None:
+    assert speedups is not None
+    python_table, compiled_table = _Table(), _Table()
+    for text in batch:
+        expected = chunk_ids_python(text, python_table)
+        assert speedups.chunk_ids(text, compiled_table) == expected
+    # New chunks were met in the same order, so got the same ids.
+    assert compiled_table == python_table
+
+
+@needs_compiled
+def test_chunk_ids_report_a_failing_table() -> None:
+    assert speedups is not None
+
+    class Failing(dict[str, int]):
+        def __missing__(self, chunk: str) -> int:
+            raise KeyError(chunk)
+
+    with pytest.raises(KeyError, match="word"):
+        speedups.chunk_ids("known word", Failing(known=0))
+    with pytest.raises(TypeError):
+        speedups.chunk_ids(b"bytes", {})  # type: ignore[arg-type]
+
+
+words = st.text(alphabet=st.sampled_from([*"abc é,.-'\n", "中"]), max_size=6)
+
+
+@needs_compiled
+@given(st.lists(words, max_size=40))
+def test_minhash_matches_the_python_version(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert np.array_equal(_signature_compiled(text), _signature_python(text))
+
+
+@needs_compiled
+def test_minhash_of_a_long_text_matches() -> None:
+    # Longer than the Python version's chunk of shingles.
+    text = " ".join(f"kata{i % 97} berita{i % 89}" for i in range(700))
+    found = _signature_compiled(text)
+    assert found is not _signatures.NO_SIGNATURE
+    assert np.array_equal(found, _signature_python(text))
+
+
+@needs_compiled
+@pytest.mark.skipif(not SHARED.is_dir(), reason="shared data absent")
+def test_kernels_match_on_real_news() -> None:
+    assert speedups is not None
+    python_table, compiled_table = _Table(), _Table()
+    with (SHARED / "indosum" / "articles.jsonl").open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines):
+            if number == 1000:
+                break
+            record = json.loads(line)
+            for text in (record.get("title") or "", record.get("body") or ""):
+                expected = chunk_ids_python(text, python_table)
+                assert speedups.chunk_ids(text, compiled_table) == expected
+                assert np.array_equal(
+                    _signature_compiled(text), _signature_python(text)
+                )
+
+
+def test_the_environment_turns_the_compiled_kernels_off() -> None:
+    script = "from newsindex._kernels import speedups; print(speedups is None)"
+    env = {**os.environ, PURE_PYTHON_VARIABLE: "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "True"
