@@ -26,6 +26,7 @@ from typing import Final
 
 import numpy as np
 
+from newsindex._kernels import speedups
 from newsindex.errors import CorruptIndexError
 
 MAGIC: Final = b"NXp1"
@@ -176,7 +177,7 @@ def decode_postings(
     return Postings(ids, tfs, positions, starts, bounds)
 
 
-def join_records(
+def join_records_python(
     records: Sequence[bytes], shifts: Sequence[int]
 ) -> tuple[bytes, int, int, int, int] | None:
     """One record holding the lists of ``records`` one after another, each
@@ -184,9 +185,13 @@ def join_records(
     deletions: the numbers stay ascending), without decoding the rest.
 
     Returns ``(record, documents, occurrences, first id, last id)``, or
-    ``None`` when the records differ in layout (position width, offsets) or
-    carry frequencies without positions: then decode and encode them.
+    ``None`` when the records differ in layout (position width, offsets),
+    carry frequencies without positions or hold no document (or there are
+    none): then decode and encode them. :func:`join_records` is this,
+    compiled where it was built (see ``_kernels.py``).
     """
+    if not records:
+        return None
     parts: tuple[list[bytes], ...] = ([], [], [], [])  # ids, tfs, positions, starts
     flags = -1
     documents = occurrences = 0
@@ -197,6 +202,8 @@ def join_records(
             return None
         flags = these
         if flags & HAS_TFS and not flags & HAS_POSITIONS:
+            return None
+        if count == 0:
             return None
         at = _HEADER.size
         ids = np.frombuffer(record, U32, count, at) + shift
@@ -220,3 +227,6 @@ def join_records(
             occurrences += total
     joined = b"".join([record_header(documents, flags), *chain.from_iterable(parts)])
     return joined, documents, occurrences, first, last
+
+
+join_records = join_records_python if speedups is None else speedups.join_records

@@ -7,6 +7,8 @@
  *     table, as native uint32 ids and character offsets.
  * minhash(words, multipliers, increments, min_shingles): the 16-bit MinHash
  *     positions of a text's three-word shingles (see _signatures.py).
+ * join_records(records, shifts): posting records (_postings.py) of segments
+ *     without deletions joined into one, as a merge writes it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -234,6 +236,208 @@ done:
     return result;
 }
 
+/* -- join_records -------------------------------------------------------- */
+
+/* The posting record layout of _postings.py. */
+#define RECORD_HEADER 9
+#define HAS_TFS 1
+#define HAS_POSITIONS 2
+#define SHORT_POSITIONS 4
+#define HAS_STARTS 8
+
+static uint32_t
+read_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static void
+write_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* What one record holds, found by the first pass. */
+typedef struct {
+    Py_buffer view;
+    uint32_t shift;
+    /* positions at [positions_at, starts_at), starts at [starts_at, end) */
+    Py_ssize_t count, occurrences, positions_at, starts_at, end;
+} RecordParts;
+
+/* 1: laid out like the others (and ``*flags`` set by the first); 0: differs
+ * (the caller falls back to decoding); -1: truncated, with an exception. */
+static int
+read_parts(RecordParts *r, int *flags)
+{
+    const unsigned char *p = (const unsigned char *)r->view.buf;
+    Py_ssize_t length = r->view.len, at, width, each;
+    int these;
+    if (length < RECORD_HEADER) {
+        PyErr_SetString(PyExc_ValueError, "posting record is truncated");
+        return -1;
+    }
+    these = p[8];
+    if (memcmp(p, "NXp1", 4) != 0 || (*flags >= 0 && these != *flags)) {
+        return 0;
+    }
+    *flags = these;
+    if ((these & HAS_TFS) && !(these & HAS_POSITIONS)) {
+        return 0;
+    }
+    r->count = read_u32(p + 4);
+    if (r->count == 0) {
+        return 0;
+    }
+    at = RECORD_HEADER + 4 * r->count + ((these & HAS_TFS) ? 2 * r->count : 0);
+    if (length < at) {
+        PyErr_SetString(PyExc_ValueError, "posting record is truncated");
+        return -1;
+    }
+    r->occurrences = 0;
+    r->positions_at = r->starts_at = r->end = at;
+    if (these & HAS_POSITIONS) {
+        width = (these & SHORT_POSITIONS) ? 2 : 4;
+        each = width + ((these & HAS_STARTS) ? 4 : 0);
+        if ((length - at) % each != 0) {
+            return 0;
+        }
+        r->occurrences = (length - at) / each;
+        r->positions_at = at;
+        r->starts_at = at + width * r->occurrences;
+        r->end = length;
+    }
+    return 1;
+}
+
+static PyObject *
+join(RecordParts *parts, Py_ssize_t n, int flags)
+{
+    Py_ssize_t documents = 0, occurrences = 0, size = RECORD_HEADER, i, k;
+    PyObject *joined, *result;
+    unsigned char *out;
+    uint32_t first = 0, last = 0;
+    for (i = 0; i < n; i++) {
+        documents += parts[i].count;
+        occurrences += parts[i].occurrences;
+        size += parts[i].end - RECORD_HEADER;
+    }
+    if (documents > (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "too many documents in one record");
+        return NULL;
+    }
+    joined = PyBytes_FromStringAndSize(NULL, size);
+    if (joined == NULL) {
+        return NULL;
+    }
+    out = (unsigned char *)PyBytes_AS_STRING(joined);
+    memcpy(out, "NXp1", 4);
+    write_u32(out + 4, (uint32_t)documents);
+    out[8] = (unsigned char)flags;
+    out += RECORD_HEADER;
+    /* Document numbers, moved; then frequencies, positions, starts. */
+    for (i = 0; i < n; i++) {
+        const unsigned char *ids =
+            (const unsigned char *)parts[i].view.buf + RECORD_HEADER;
+        for (k = 0; k < parts[i].count; k++, out += 4) {
+            last = read_u32(ids + 4 * k) + parts[i].shift;
+            write_u32(out, last);
+            if (i == 0 && k == 0) {
+                first = last;
+            }
+        }
+    }
+    if (flags & HAS_TFS) {
+        for (i = 0; i < n; i++) {
+            const unsigned char *p = parts[i].view.buf;
+            memcpy(out, p + RECORD_HEADER + 4 * parts[i].count, 2 * parts[i].count);
+            out += 2 * parts[i].count;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = parts[i].view.buf;
+        Py_ssize_t bytes = parts[i].starts_at - parts[i].positions_at;
+        memcpy(out, p + parts[i].positions_at, bytes);
+        out += bytes;
+    }
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = parts[i].view.buf;
+        Py_ssize_t bytes = parts[i].end - parts[i].starts_at;
+        memcpy(out, p + parts[i].starts_at, bytes);
+        out += bytes;
+    }
+    result = Py_BuildValue("(NnnII)", joined, documents, occurrences, first, last);
+    return result;
+}
+
+static PyObject *
+join_records(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *records = NULL, *shifts = NULL, *result = NULL;
+    RecordParts *parts = NULL;
+    Py_ssize_t n, i, got = 0;
+    int flags = -1, laid_out = 1;
+
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "join_records(records, shifts)");
+        return NULL;
+    }
+    records = PySequence_Fast(args[0], "records must be a sequence");
+    shifts = PySequence_Fast(args[1], "shifts must be a sequence");
+    if (records == NULL || shifts == NULL) {
+        goto done;
+    }
+    n = PySequence_Fast_GET_SIZE(records);
+    if (n != PySequence_Fast_GET_SIZE(shifts)) {
+        PyErr_SetString(PyExc_ValueError, "records and shifts differ in length");
+        goto done;
+    }
+    parts = PyMem_Calloc(n ? n : 1, sizeof(RecordParts));
+    if (parts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < n && laid_out == 1; i++) {
+        PyObject *record = PySequence_Fast_GET_ITEM(records, i);
+        unsigned long shift =
+            PyLong_AsUnsignedLong(PySequence_Fast_GET_ITEM(shifts, i));
+        if (PyErr_Occurred()) {
+            goto done;
+        }
+        if (shift > UINT32_MAX) {
+            PyErr_SetString(PyExc_OverflowError, "shift out of range");
+            goto done;
+        }
+        if (PyObject_GetBuffer(record, &parts[i].view, PyBUF_SIMPLE) < 0) {
+            goto done;
+        }
+        got = i + 1;
+        parts[i].shift = (uint32_t)shift;
+        laid_out = read_parts(&parts[i], &flags);
+        if (laid_out < 0) {
+            goto done;
+        }
+    }
+    if (laid_out == 0 || n == 0) {
+        result = Py_NewRef(Py_None);
+    }
+    else {
+        result = join(parts, n, flags);
+    }
+done:
+    for (i = 0; i < got; i++) {
+        PyBuffer_Release(&parts[i].view);
+    }
+    PyMem_Free(parts);
+    Py_XDECREF(records);
+    Py_XDECREF(shifts);
+    return result;
+}
+
 /* -- the module ---------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -243,6 +447,9 @@ static PyMethodDef methods[] = {
     {"minhash", (PyCFunction)(void (*)(void))minhash, METH_FASTCALL,
      "The 16-bit MinHash positions of a text's shingles, or None when it "
      "has fewer than min_shingles."},
+    {"join_records", (PyCFunction)(void (*)(void))join_records, METH_FASTCALL,
+     "One posting record holding the lists of records, each one's document "
+     "numbers moved by its shift, or None when their layouts differ."},
     {NULL, NULL, 0, NULL},
 };
 

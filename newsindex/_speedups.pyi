@@ -1,6 +1,9 @@
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 def chunk_ids(text: str, table: Mapping[str, int], /) -> tuple[bytes, bytes]: ...
 def minhash(
     words: bytes, multipliers: bytes, increments: bytes, min_shingles: int, /
 ) -> bytes | None: ...
+def join_records(
+    records: Sequence[bytes], shifts: Sequence[int], /
+) -> tuple[bytes, int, int, int, int] | None: ...

@@ -1,5 +1,6 @@
 """The compiled kernels (``_speedups.c``) give what their Python versions
-give, and newsindex runs without them (see ``_kernels.py``).
+give (chunk ids, MinHash signatures, joined posting records), and newsindex
+runs without them (see ``_kernels.py``).
 
 The comparisons import the extension directly, so they run whenever it is
 built, also in the CI leg that sets ``NEWSINDEX_PURE_PYTHON``; where it is
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from newsindex import _signatures
 from newsindex._kernels import PURE_PYTHON_VARIABLE
+from newsindex._postings import encode_postings, join_records_python
 from newsindex._segment_text import chunk_ids_python
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -138,6 +140,61 @@ def test_kernels_match_on_real_news() -> None:
                 assert np.array_equal(
                     _signature_compiled(text), _signature_python(text)
                 )
+
+
+@st.composite
+def posting_records(draw: st.DrawFn, layout: tuple[bool, bool, bool]) -> bytes:
+    """A posting record of one layout: frequencies and positions, wide
+    positions, offsets."""
+    positioned, wide, with_starts = layout
+    ids = sorted(draw(st.sets(st.integers(0, 5000), min_size=1, max_size=20)))
+    tfs = draw(st.lists(st.integers(1, 4), min_size=len(ids), max_size=len(ids)))
+    if not positioned:
+        return encode_postings(np.array(ids), None, None)
+    top = 100_000 if wide else 60_000
+    positions = np.array(
+        [draw(st.integers(0, top)) for _ in range(sum(tfs))], dtype=np.int64
+    )
+    if wide:
+        positions[0] = top  # past 16 bits: the record keeps 32-bit positions
+    starts = positions * 3 if with_starts else None
+    return encode_postings(np.array(ids), np.array(tfs), positions, starts)
+
+
+layouts = st.tuples(st.booleans(), st.booleans(), st.booleans())
+
+
+@needs_compiled
+@given(st.data(), layouts, layouts, st.lists(st.integers(0, 2**20), max_size=4))
+def test_join_records_matches_the_python_version(
+    data: st.DataObject,
+    layout: tuple[bool, bool, bool],
+    other: tuple[bool, bool, bool],
+    shifts: list[int],
+) -> None:
+    assert speedups is not None
+    # Mostly one layout, as a merge meets them; sometimes a different one.
+    records = [
+        data.draw(posting_records(other if i == 1 else layout))
+        for i in range(len(shifts))
+    ]
+    expected = join_records_python(records, shifts)
+    assert speedups.join_records(records, shifts) == expected
+    if layout == other and shifts:
+        assert expected is not None
+
+
+@needs_compiled
+def test_join_records_reject_what_they_cannot_join() -> None:
+    assert speedups is not None
+    record = encode_postings(np.array([1, 2]), None, None)
+    for join in (join_records_python, speedups.join_records):
+        with pytest.raises(ValueError, match=r"truncated|smaller"):
+            join([record[:12]], [0])
+        with pytest.raises(ValueError, match=r"longer|differ in length"):
+            join([record], [0, 1])  # a shift too many
+        assert join([b"XXXX" + record[4:]], [0]) is None  # not a record
+        assert join([record[:4] + bytes(5)], [0]) is None  # no document
 
 
 def test_the_environment_turns_the_compiled_kernels_off() -> None:
