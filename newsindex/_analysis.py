@@ -393,6 +393,11 @@ class Analyzer:
 
     def term(self, word: str) -> str | None:
         """Return the term for a single word, or ``None`` if not indexed."""
+        # The cache's words are whole matches of the pattern, so a word found
+        # there with one term (or none) needs no matching.
+        analysis = self._cache.get(word)
+        if isinstance(analysis, str):
+            return analysis or None
         found = self.terms(word)
         return found[0] if len(found) == 1 else None
 

@@ -1,9 +1,10 @@
 """The compiled kernels, when the installation built them.
 
-Three indexing loops have a compiled version in ``_speedups.c``: looking a
+Four indexing loops have a compiled version in ``_speedups.c``: looking a
 text's chunks up in a segment's chunk table (``_segment_text.py``), the
-MinHash of its shingles (``_signatures.py``), and joining posting records
-when segments merge (``_postings.py``). Each module keeps its Python
+MinHash of its shingles (``_signatures.py``), finding the written words of
+a segment's chunks (``_vocabulary.py``), and joining posting records when
+segments merge (``_postings.py``). Each module keeps its Python
 version beside the call, as the reference: both versions give the same
 results (``tests/test_kernels.py`` compares them), and the Python one runs
 wherever the extension is missing. ``setup.py`` marks the extension optional,

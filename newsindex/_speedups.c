@@ -7,6 +7,8 @@
  *     table, as native uint32 ids and character offsets.
  * minhash(words, multipliers, increments, min_shingles): the 16-bit MinHash
  *     positions of a text's three-word shingles (see _signatures.py).
+ * chunk_word_ids(chunks, known, resolve): the ids of the written words of
+ *     each chunk, for the vocabulary of written words (_vocabulary.py).
  * join_records(records, shifts): posting records (_postings.py) of segments
  *     without deletions joined into one, as a merge writes it.
  */
@@ -236,6 +238,146 @@ done:
     return result;
 }
 
+/* -- chunk_word_ids ------------------------------------------------------ */
+
+/* Append ``value`` (an int, or None for -1) to a growing int64 buffer. */
+typedef struct {
+    int64_t *items;
+    Py_ssize_t length, capacity;
+} Int64s;
+
+static int
+int64s_append(Int64s *list, int64_t value)
+{
+    if (list->length == list->capacity) {
+        Py_ssize_t capacity = list->capacity ? 2 * list->capacity : 1024;
+        int64_t *grown = PyMem_Realloc(list->items, capacity * sizeof(int64_t));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        list->items = grown;
+        list->capacity = capacity;
+    }
+    list->items[list->length++] = value;
+    return 0;
+}
+
+static PyObject *
+int64s_bytes(Int64s *list)
+{
+    return PyBytes_FromStringAndSize((const char *)list->items,
+                                     list->length * (Py_ssize_t)sizeof(int64_t));
+}
+
+/* The id of a written word: from ``known``, or from ``resolve(word)``,
+ * remembered in ``known``; -1 for None (a word left out), -2 on error. */
+static int64_t
+word_id(PyObject *known, PyObject *resolve, PyObject *word)
+{
+    PyObject *found = PyDict_GetItemWithError(known, word); /* borrowed */
+    int64_t id;
+    if (found == NULL) {
+        if (PyErr_Occurred()) {
+            return -2;
+        }
+        found = PyObject_CallOneArg(resolve, word);
+        if (found == NULL) {
+            return -2;
+        }
+        if (PyDict_SetItem(known, word, found) < 0) {
+            Py_DECREF(found);
+            return -2;
+        }
+        Py_DECREF(found); /* known holds it */
+    }
+    if (found == Py_None) {
+        return -1;
+    }
+    id = PyLong_AsLongLong(found);
+    if (id < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "word ids must not be negative");
+        }
+        return -2;
+    }
+    return id;
+}
+
+static PyObject *
+chunk_word_ids(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *chunks, *known, *resolve, *result = NULL, *ptr_bytes, *id_bytes;
+    Int64s ptr = {0}, ids = {0};
+    Py_ssize_t c;
+
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "chunk_word_ids(chunks: list, known: dict, resolve)");
+        return NULL;
+    }
+    chunks = args[0];
+    known = args[1];
+    resolve = args[2];
+    if (int64s_append(&ptr, 0) < 0) {
+        goto done;
+    }
+    for (c = 0; c < PyList_GET_SIZE(chunks); c++) { /* resolve() may change it */
+        PyObject *chunk = PyList_GET_ITEM(chunks, c);
+        Py_ssize_t length, i = 0;
+        const void *data;
+        int kind;
+        if (!PyUnicode_Check(chunk)) {
+            PyErr_SetString(PyExc_TypeError, "chunks must be str");
+            goto done;
+        }
+        Py_INCREF(chunk);
+        length = PyUnicode_GET_LENGTH(chunk);
+        kind = PyUnicode_KIND(chunk);
+        data = PyUnicode_DATA(chunk);
+        /* Runs of letters and digits: the pattern [^\W_]+. */
+        while (i < length) {
+            Py_ssize_t begin;
+            PyObject *word;
+            int64_t id;
+            if (!Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i))) {
+                i++;
+                continue;
+            }
+            begin = i;
+            while (i < length && Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i))) {
+                i++;
+            }
+            word = PyUnicode_Substring(chunk, begin, i);
+            if (word == NULL) {
+                Py_DECREF(chunk);
+                goto done;
+            }
+            id = word_id(known, resolve, word);
+            Py_DECREF(word);
+            if (id == -2 || (id >= 0 && int64s_append(&ids, id) < 0)) {
+                Py_DECREF(chunk);
+                goto done;
+            }
+        }
+        Py_DECREF(chunk);
+        if (int64s_append(&ptr, ids.length) < 0) {
+            goto done;
+        }
+    }
+    ptr_bytes = int64s_bytes(&ptr);
+    id_bytes = int64s_bytes(&ids);
+    if (ptr_bytes != NULL && id_bytes != NULL) {
+        result = PyTuple_Pack(2, ptr_bytes, id_bytes);
+    }
+    Py_XDECREF(ptr_bytes);
+    Py_XDECREF(id_bytes);
+done:
+    PyMem_Free(ptr.items);
+    PyMem_Free(ids.items);
+    return result;
+}
+
 /* -- join_records -------------------------------------------------------- */
 
 /* The posting record layout of _postings.py. */
@@ -447,6 +589,9 @@ static PyMethodDef methods[] = {
     {"minhash", (PyCFunction)(void (*)(void))minhash, METH_FASTCALL,
      "The 16-bit MinHash positions of a text's shingles, or None when it "
      "has fewer than min_shingles."},
+    {"chunk_word_ids", (PyCFunction)(void (*)(void))chunk_word_ids, METH_FASTCALL,
+     "For each chunk, the ids of its written words (runs of letters and "
+     "digits), found in known or given by resolve; as int64 bytes."},
     {"join_records", (PyCFunction)(void (*)(void))join_records, METH_FASTCALL,
      "One posting record holding the lists of records, each one's document "
      "numbers moved by its shift, or None when their layouts differ."},

@@ -1,4 +1,4 @@
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 def chunk_ids(text: str, table: Mapping[str, int], /) -> tuple[bytes, bytes]: ...
 def minhash(
@@ -7,3 +7,9 @@ def minhash(
 def join_records(
     records: Sequence[bytes], shifts: Sequence[int], /
 ) -> tuple[bytes, int, int, int, int] | None: ...
+def chunk_word_ids(
+    chunks: list[str],
+    known: dict[str, int | None],
+    resolve: Callable[[str], int | None],
+    /,
+) -> tuple[bytes, bytes]: ...

@@ -26,6 +26,7 @@ import re
 import struct
 import unicodedata
 from array import array
+from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -33,6 +34,7 @@ import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
+from newsindex._kernels import speedups
 from newsindex._segment_text import SegmentText
 
 #: Longer words (in UTF-8 bytes) are left out: they are never real words
@@ -45,6 +47,34 @@ _HEADER = struct.Struct("<4sIHH")
 # Runs of letters and digits: the words, and the parts of hyphenated
 # compounds, that the analyzer indexes one by one.
 _WORD_RE = re.compile(r"[^\W_]+")
+
+
+def chunk_word_ids_python(
+    chunks: list[str],
+    known: dict[str, int | None],
+    resolve: Callable[[str], int | None],
+) -> tuple[bytes, bytes]:
+    """For each chunk, the ids of its written words (runs of ``_WORD_RE``):
+    ``known[raw]``, or else ``resolve(raw)``, remembered in ``known``; words
+    whose id is ``None`` are left out. Returns ``word_ptr`` (one more than
+    the chunks) and ``word_ids`` as native 64-bit numbers: chunk ``c``'s
+    ids are ``word_ids[word_ptr[c]:word_ptr[c + 1]]``. The Python version
+    of ``_speedups.chunk_word_ids`` (see ``_kernels.py``)."""
+    word_ptr = array("q", [0])
+    word_ids = array("q")
+    for chunk in chunks:
+        for raw in _WORD_RE.findall(chunk):
+            if raw in known:
+                wid = known[raw]
+            else:
+                wid = known[raw] = resolve(raw)
+            if wid is not None:
+                word_ids.append(wid)
+        word_ptr.append(len(word_ids))
+    return word_ptr.tobytes(), word_ids.tobytes()
+
+
+chunk_word_ids = chunk_word_ids_python if speedups is None else speedups.chunk_word_ids
 
 
 def kept_word(raw: str, analyzer: Analyzer) -> tuple[str, str] | None:
@@ -287,27 +317,20 @@ class SurfaceWords:
         word_of: dict[str, int] = {}
         words: list[str] = []
         terms: list[str] = []
-        known: dict[str, int | None] = {}  # written word -> word id, or None
-        word_ptr = array("q", [0])
-        word_ids = array("q")
-        for chunk in chunks:
-            for raw in _WORD_RE.findall(chunk):
-                if raw in known:
-                    wid = known[raw]
-                else:
-                    wid = None
-                    kept = kept_word(raw, self._analyzer)
-                    if kept is not None:
-                        word, term = kept
-                        wid = word_of.get(word)
-                        if wid is None:
-                            wid = word_of[word] = len(words)
-                            words.append(word)
-                            terms.append(term)
-                    known[raw] = wid
-                if wid is not None:
-                    word_ids.append(wid)
-            word_ptr.append(len(word_ids))
+
+        def resolve(raw: str) -> int | None:
+            kept = kept_word(raw, self._analyzer)
+            if kept is None:
+                return None
+            word, term = kept
+            wid = word_of.get(word)
+            if wid is None:
+                wid = word_of[word] = len(words)
+                words.append(word)
+                terms.append(term)
+            return wid
+
+        word_ptr, word_ids = chunk_word_ids(chunks, {}, resolve)
         return (
             words,
             terms,

@@ -1,6 +1,6 @@
 """The compiled kernels (``_speedups.c``) give what their Python versions
-give (chunk ids, MinHash signatures, joined posting records), and newsindex
-runs without them (see ``_kernels.py``).
+give (chunk ids, MinHash signatures, written words' ids, joined posting
+records), and newsindex runs without them (see ``_kernels.py``).
 
 The comparisons import the extension directly, so they run whenever it is
 built, also in the CI leg that sets ``NEWSINDEX_PURE_PYTHON``; where it is
@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from newsindex import _signatures
 from newsindex._kernels import PURE_PYTHON_VARIABLE
 from newsindex._postings import encode_postings, join_records_python
 from newsindex._segment_text import chunk_ids_python
+from newsindex._vocabulary import chunk_word_ids_python
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -140,6 +142,38 @@ def test_kernels_match_on_real_news() -> None:
                 assert np.array_equal(
                     _signature_compiled(text), _signature_python(text)
                 )
+
+
+@needs_compiled
+@given(st.lists(texts, max_size=12), st.sets(st.sampled_from("ab1éЖ中"), max_size=3))
+def test_chunk_word_ids_match_the_python_version(
+    chunks: list[str], left_out: set[str]
+) -> None:
+    assert speedups is not None
+
+    def run(kernel: Any) -> tuple[Any, ...]:
+        known: dict[str, int | None] = {"a": 7}  # met before: not resolved
+        asked: list[str] = []
+
+        def resolve(raw: str) -> int | None:
+            asked.append(raw)
+            return None if left_out & set(raw) else 100 + len(asked)
+
+        return kernel(chunks, known, resolve), known, asked
+
+    assert run(speedups.chunk_word_ids) == run(chunk_word_ids_python)
+
+
+@needs_compiled
+def test_chunk_word_ids_pass_on_what_resolve_raises() -> None:
+    assert speedups is not None
+
+    def resolve(raw: str) -> int | None:
+        raise LookupError(raw)
+
+    for kernel in (chunk_word_ids_python, speedups.chunk_word_ids):
+        with pytest.raises(LookupError, match="kata"):
+            kernel(["(kata)"], {}, resolve)
 
 
 @st.composite
