@@ -33,7 +33,7 @@ from newsindex.errors import (
 )
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and readers
-    from newsindex._analysis import Analyzer, Token
+    from newsindex._analysis import Analyzer
     from newsindex._article import Article
     from newsindex._checking import CheckReport, check_index
     from newsindex._engine import WriteSummary
@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and readers
     from newsindex._stats import IndexStats
     from newsindex._stemmers import NoStemmer, SastrawiStemmer, Stemmer, TalaStemmer
     from newsindex._swap import swap_index
+    from newsindex._tokens import Token
     from newsindex._writing import IndexWriter
 
 #: Where each public name lives: imported on first use, so that ``import
@@ -76,7 +77,7 @@ _LAZY: dict[str, str] = {
     "Snippet": "newsindex._highlighting",
     "Stemmer": "newsindex._stemmers",
     "TalaStemmer": "newsindex._stemmers",
-    "Token": "newsindex._analysis",
+    "Token": "newsindex._tokens",
     "WriteSummary": "newsindex._engine",
     "check_index": "newsindex._checking",
     "evaluate": "newsindex._evaluation",

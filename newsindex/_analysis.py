@@ -30,15 +30,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-import attrs
-
 from newsindex import _wordlists
+from newsindex._kernels import speedups
 from newsindex._stemmers import Stemmer, builtin_stemmer_for, get_stemmer
 from newsindex._stemtable import StemTable
 from newsindex._tokens import (
     TOKEN_RE,
     ChunkAnalysis,
     Part,
+    Token,
     WordAnalysis,
     split_chunks,
 )
@@ -65,26 +65,6 @@ _HAS_DIGIT = re.compile(r"\d")
 # A run of letters: where it ends before anything but a digit or a hyphen,
 # it is what TOKEN_RE matches there (see span_at).
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
-
-
-@attrs.frozen
-class Token:
-    """One indexed word of a text.
-
-    Attributes:
-        text: the word exactly as it appears in the text.
-        term: what is indexed for it (normalized, stemmed).
-        start: offset of the first character in the text.
-        end: offset just past the last character.
-        position: ordinal among the indexed words of the text (stopwords are
-            not counted).
-    """
-
-    text: str
-    term: str
-    start: int
-    end: int
-    position: int
 
 
 def _normalize(word: str) -> str:
@@ -390,6 +370,20 @@ class Analyzer:
             ((start + s, start + e) for s, e, term in analysis if s == 0 and term),
             None,
         )
+
+    def word_ends(self, text: str, starts: list[int]) -> list[int]:
+        """Where the indexed word beginning at each of ``starts`` ends, or -1
+        where none does: :meth:`span_at` for many words of one text, a
+        compiled loop for plain words where it was built (``_kernels.py``)."""
+        if speedups is None:
+            ends = [-2] * len(starts)
+        else:
+            ends = speedups.word_ends(text, starts, self._cache)
+        for i, end in enumerate(ends):
+            if end == -2:  # not a plain word the cache knows: ask span_at
+                span = self.span_at(text, starts[i])
+                ends[i] = -1 if span is None else span[1]
+        return ends
 
     def term(self, word: str) -> str | None:
         """Return the term for a single word, or ``None`` if not indexed."""

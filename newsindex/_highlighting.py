@@ -160,15 +160,16 @@ def spans_at(
     word's start, so it is cut back to it, hyphen and all.
     """
     spans: list[Match] = []
-    for start, term in sorted(starts):
-        span = analyzer.span_at(text, start)
-        if span is None:
+    ordered = sorted(starts)
+    ends = analyzer.word_ends(text, [start for start, _ in ordered])
+    for (start, term), end in zip(ordered, ends, strict=True):
+        if end < 0:
             continue
         if spans and spans[-1][1] > start:
             first, _, first_term = spans[-1]
-            end = first + len(text[first:start].rstrip("-"))
-            spans[-1] = (first, end, first_term)
-        spans.append((span[0], span[1], term))
+            cut = first + len(text[first:start].rstrip("-"))
+            spans[-1] = (first, cut, first_term)
+        spans.append((start, end, term))
     return spans
 
 

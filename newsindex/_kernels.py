@@ -1,13 +1,15 @@
 """The compiled kernels, when the installation built them.
 
-Four indexing loops have a compiled version in ``_speedups.c``: looking a
-text's chunks up in a segment's chunk table (``_segment_text.py``), the
-MinHash of its shingles (``_signatures.py``), finding the written words of
-a segment's chunks (``_vocabulary.py``), and joining posting records when
-segments merge (``_postings.py``). Each module keeps its Python
-version beside the call, as the reference: both versions give the same
-results (``tests/test_kernels.py`` compares them), and the Python one runs
-wherever the extension is missing. ``setup.py`` marks the extension optional,
+Five loops have a compiled version in ``_speedups.c``. Four build indexes:
+looking a text's chunks up in a segment's chunk table
+(``_segment_text.py``), the MinHash of its shingles (``_signatures.py``),
+finding the written words of a segment's chunks (``_vocabulary.py``), and
+joining posting records when segments merge (``_postings.py``). One serves
+snippets: where the query's words end in a hit's text
+(``Analyzer.word_ends``). Each module keeps its Python version beside the
+call, as the reference: both versions give the same results
+(``tests/test_kernels.py`` compares them), and the Python one runs wherever
+the extension is missing. ``setup.py`` marks the extension optional,
 so ``pip install`` on a machine without a C compiler installs newsindex
 without it.
 

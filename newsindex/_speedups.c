@@ -9,6 +9,8 @@
  *     positions of a text's three-word shingles (see _signatures.py).
  * chunk_word_ids(chunks, known, resolve): the ids of the written words of
  *     each chunk, for the vocabulary of written words (_vocabulary.py).
+ * word_ends(text, starts, cache): where the indexed words beginning at
+ *     starts end, for snippets (_analysis.Analyzer.word_ends).
  * join_records(records, shifts): posting records (_postings.py) of segments
  *     without deletions joined into one, as a merge writes it.
  */
@@ -378,6 +380,81 @@ done:
     return result;
 }
 
+/* -- word_ends ----------------------------------------------------------- */
+
+/* A letter as the pattern [^\W\d_] sees one. */
+static int
+is_letter(Py_UCS4 c)
+{
+    return Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c) && c != '_';
+}
+
+static PyObject *
+word_ends(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *text, *starts, *cache, *ends = NULL;
+    Py_ssize_t length, n, i;
+    const void *data;
+    int kind;
+
+    if (nargs != 3 || !PyUnicode_Check(args[0]) || !PyList_Check(args[1]) ||
+        !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "word_ends(text: str, starts: list, cache: dict)");
+        return NULL;
+    }
+    text = args[0];
+    starts = args[1];
+    cache = args[2];
+    length = PyUnicode_GET_LENGTH(text);
+    kind = PyUnicode_KIND(text);
+    data = PyUnicode_DATA(text);
+    n = PyList_GET_SIZE(starts);
+    ends = PyList_New(n);
+    if (ends == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        Py_ssize_t start = PyLong_AsSsize_t(PyList_GET_ITEM(starts, i));
+        Py_ssize_t end, answer = -2;
+        PyObject *word, *analysis, *item;
+        if (start == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        end = start;
+        while (start >= 0 && end < length && is_letter(PyUnicode_READ(kind, data, end))) {
+            end++;
+        }
+        /* A run of letters ending before anything but a hyphen or a digit is
+         * the pattern's whole match there; its cached analysis decides. */
+        if (end > start &&
+            (end == length || (PyUnicode_READ(kind, data, end) != '-' &&
+                               !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, end))))) {
+            word = PyUnicode_Substring(text, start, end);
+            if (word == NULL) {
+                goto fail;
+            }
+            analysis = PyDict_GetItemWithError(cache, word); /* borrowed */
+            Py_DECREF(word);
+            if (analysis == NULL && PyErr_Occurred()) {
+                goto fail;
+            }
+            if (analysis != NULL && PyUnicode_Check(analysis)) {
+                answer = PyUnicode_GET_LENGTH(analysis) ? end : -1;
+            }
+        }
+        item = PyLong_FromSsize_t(answer);
+        if (item == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(ends, i, item);
+    }
+    return ends;
+fail:
+    Py_DECREF(ends);
+    return NULL;
+}
+
 /* -- join_records -------------------------------------------------------- */
 
 /* The posting record layout of _postings.py. */
@@ -592,6 +669,9 @@ static PyMethodDef methods[] = {
     {"chunk_word_ids", (PyCFunction)(void (*)(void))chunk_word_ids, METH_FASTCALL,
      "For each chunk, the ids of its written words (runs of letters and "
      "digits), found in known or given by resolve; as int64 bytes."},
+    {"word_ends", (PyCFunction)(void (*)(void))word_ends, METH_FASTCALL,
+     "The end of the indexed word at each start, -1 where none is, -2 where "
+     "the analyzer must be asked."},
     {"join_records", (PyCFunction)(void (*)(void))join_records, METH_FASTCALL,
      "One posting record holding the lists of records, each one's document "
      "numbers moved by its shift, or None when their layouts differ."},

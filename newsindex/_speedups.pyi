@@ -1,4 +1,5 @@
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 def chunk_ids(text: str, table: Mapping[str, int], /) -> tuple[bytes, bytes]: ...
 def minhash(
@@ -13,3 +14,4 @@ def chunk_word_ids(
     resolve: Callable[[str], int | None],
     /,
 ) -> tuple[bytes, bytes]: ...
+def word_ends(text: str, starts: list[int], cache: dict[str, Any], /) -> list[int]: ...

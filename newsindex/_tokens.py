@@ -26,6 +26,8 @@ from itertools import accumulate, compress
 from operator import add
 from typing import Any, Final
 
+import attrs
+
 #: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
 #: before such a number, on their own (``Rp`` of ``Rp10.000``: the lookahead
 #: and back-reference make the letter run atomic, so it is cheap); words and
@@ -63,6 +65,26 @@ def split_chunks(text: str) -> list[str]:
         if space in text:
             text = text.replace(space, " ")
     return text.split(" ")
+
+
+@attrs.frozen
+class Token:
+    """One indexed word of a text.
+
+    Attributes:
+        text: the word exactly as it appears in the text.
+        term: what is indexed for it (normalized, stemmed).
+        start: offset of the first character in the text.
+        end: offset just past the last character.
+        position: ordinal among the indexed words of the text (stopwords are
+            not counted).
+    """
+
+    text: str
+    term: str
+    start: int
+    end: int
+    position: int
 
 
 class _Special:

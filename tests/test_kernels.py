@@ -1,6 +1,7 @@
 """The compiled kernels (``_speedups.c``) give what their Python versions
 give (chunk ids, MinHash signatures, written words' ids, joined posting
-records), and newsindex runs without them (see ``_kernels.py``).
+records, word ends for snippets), and newsindex runs without them (see
+``_kernels.py``).
 
 The comparisons import the extension directly, so they run whenever it is
 built, also in the CI leg that sets ``NEWSINDEX_PURE_PYTHON``; where it is
@@ -20,10 +21,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from newsindex import _signatures
+from newsindex import Analyzer, _signatures
 from newsindex._kernels import PURE_PYTHON_VARIABLE
 from newsindex._postings import encode_postings, join_records_python
 from newsindex._segment_text import chunk_ids_python
@@ -174,6 +175,39 @@ def test_chunk_word_ids_pass_on_what_resolve_raises() -> None:
     for kernel in (chunk_word_ids_python, speedups.chunk_word_ids):
         with pytest.raises(LookupError, match="kata"):
             kernel(["(kata)"], {}, resolve)
+
+
+def _ends_by_span_at(analyzer: Analyzer, text: str, starts: list[int]) -> list[int]:
+    spans = [analyzer.span_at(text, start) for start in starts]
+    return [-1 if span is None else span[1] for span in spans]
+
+
+# Pieces of text: plain words (one a stopword), a compound, digits of
+# other scripts, and the characters around words.
+word_texts = st.lists(
+    st.sampled_from(
+        [*"ab -,.1_\t", "é", "Ж", "中", "²", "٣", "yang", "naik", "anak-anak"]
+    ),
+    max_size=16,
+).map("".join)
+
+
+@needs_compiled
+@given(word_texts, st.lists(st.integers(-2, 45), max_size=8))
+@example("naik1 naik\u0663 naik-naik naik yang", [0, 6, 12, 22, 27])
+def test_word_ends_match_span_at(
+    analyzer: Analyzer, text: str, starts: list[int]
+) -> None:
+    assert speedups is not None
+    for start in range(len(text)):  # every word in the analyzer's cache
+        analyzer.span_at(text, start)
+    expected = _ends_by_span_at(analyzer, text, starts)
+    compiled = speedups.word_ends(text, starts, analyzer._cache)
+    # -2: the compiled loop leaves the word to span_at.
+    assert [
+        e if c == -2 else c for c, e in zip(compiled, expected, strict=True)
+    ] == expected
+    assert analyzer.word_ends(text, starts) == expected
 
 
 @st.composite
