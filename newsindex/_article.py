@@ -8,8 +8,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Final
 
-import attrs
-
+from newsindex._values import Value
 from newsindex.errors import ArticleError
 
 #: Longest accepted article id, in characters.
@@ -115,17 +114,7 @@ def _extra(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return copied
 
 
-def _id(value: str) -> str:
-    return _text(value)
-
-
-def _published(
-    value: dt.date | dt.datetime | str | None,
-) -> dt.date | dt.datetime | None:
-    return parse_published(value)
-
-
-def _check_id(_instance: object, _attribute: object, value: str) -> None:
+def _check_id(value: str) -> None:
     if not value.strip():
         raise ArticleError("article id is empty")
     if len(value) > MAX_ID_LENGTH:
@@ -134,8 +123,7 @@ def _check_id(_instance: object, _attribute: object, value: str) -> None:
         raise ArticleError(f"article id {value!r} contains control characters")
 
 
-@attrs.frozen(kw_only=True)
-class Article:
+class Article(Value):
     """A news article.
 
     Attributes:
@@ -157,16 +145,49 @@ class Article:
             date is not ISO 8601.
     """
 
-    id: str = attrs.field(converter=_id, validator=_check_id)
-    title: str = attrs.field(default="", converter=_text)
-    body: str = attrs.field(default="", converter=_text)
-    published: dt.date | dt.datetime | None = attrs.field(
-        default=None, converter=_published
+    __slots__ = (
+        "body",
+        "category",
+        "extra",
+        "id",
+        "published",
+        "source",
+        "title",
+        "url",
     )
-    source: str = attrs.field(default="", converter=_text)
-    category: str = attrs.field(default="", converter=_text)
-    url: str = attrs.field(default="", converter=_text)
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_extra, hash=False)
+    _unhashed = frozenset({"extra"})
+    id: str
+    title: str
+    body: str
+    published: dt.date | dt.datetime | None
+    source: str
+    category: str
+    url: str
+    extra: Mapping[str, Any]
+
+    def __init__(
+        self,
+        *,
+        id: str,
+        title: str = "",
+        body: str = "",
+        published: dt.date | dt.datetime | str | None = None,
+        source: str = "",
+        category: str = "",
+        url: str = "",
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._set(
+            _text(id),
+            _text(title),
+            _text(body),
+            parse_published(published),
+            _text(source),
+            _text(category),
+            _text(url),
+            _extra(extra),
+        )
+        _check_id(self.id)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict (``published`` as an ISO string).

@@ -34,10 +34,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any, Final
 
-import attrs
 import whoosh
 from whoosh.filedb.structfile import StructFile
 
+from newsindex._values import Value
 from newsindex.errors import CorruptIndexError, IndexExistsError, IndexLockedError
 
 #: Whoosh's name for the index inside the directory.
@@ -195,15 +195,20 @@ class _ReadingUnpickler(_RestrictedUnpickler):
 # -- the table of contents -----------------------------------------------------
 
 
-@attrs.frozen
-class TableOfContents:
+class TableOfContents(Value):
     """One generation of Whoosh's table of contents: schema and segments."""
 
+    __slots__ = ("generation", "schema", "segments", "size_bytes")
     generation: int
     schema: Any
     segments: list[Any]
     #: Bytes of the file it was read from (0 for one not yet written).
-    size_bytes: int = 0
+    size_bytes: int
+
+    def __init__(
+        self, generation: int, schema: Any, segments: list[Any], size_bytes: int = 0
+    ) -> None:
+        self._set(generation, schema, segments, size_bytes)
 
     def to_bytes(self) -> bytes:
         """The file's contents, in the format Whoosh 3 reads."""

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-import attrs
 import numpy as np
 
 from newsindex._options import Sort
@@ -47,6 +46,7 @@ from newsindex._signatures import (
     similarity,
 )
 from newsindex._snapshot import Snapshot
+from newsindex._values import Value
 
 #: Estimated Jaccard similarity from which two articles are near-copies.
 #: Chosen on development data (``python -m bench.duplicates``): from 0.7,
@@ -187,8 +187,7 @@ def leaders(
     return head
 
 
-@attrs.frozen
-class Collapsed:
+class Collapsed(Value):
     """A page of collapsed results.
 
     Attributes:
@@ -201,11 +200,22 @@ class Collapsed:
             in result order.
     """
 
+    __slots__ = ("duplicates", "matches", "picked", "scores", "total")
     total: int
     matches: int
     picked: np.ndarray
     scores: np.ndarray
     duplicates: tuple[tuple[str, ...], ...]
+
+    def __init__(
+        self,
+        total: int,
+        matches: int,
+        picked: np.ndarray,
+        scores: np.ndarray,
+        duplicates: tuple[tuple[str, ...], ...],
+    ) -> None:
+        self._set(total, matches, picked, scores, duplicates)
 
     @property
     def notes(self) -> list[str]:
@@ -223,7 +233,7 @@ class Collapsed:
     def with_duplicates(self, hits: tuple[Hit, ...]) -> tuple[Hit, ...]:
         """``hits`` (the page's, in order) with their near-copies' ids."""
         return tuple(
-            attrs.evolve(hit, duplicates=ids) if ids else hit
+            hit.evolve(duplicates=ids) if ids else hit
             for hit, ids in zip(hits, self.duplicates, strict=True)
         )
 

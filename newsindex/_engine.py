@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Protocol, TypeVar
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
@@ -33,6 +31,7 @@ from newsindex._options import DateBound, SearchOptions
 from newsindex._query import QueryLimits
 from newsindex._ranking import Ranking
 from newsindex._results import SearchResults
+from newsindex._values import Value
 
 if TYPE_CHECKING:
     from newsindex._checking import CheckReport
@@ -45,8 +44,7 @@ XAPIAN_LOCAL: Final = "xapian:"
 XAPIAN_TCP: Final = "xapian+tcp://"
 
 
-@attrs.frozen
-class WriteSummary:
+class WriteSummary(Value):
     """What a committed writer changed.
 
     Attributes:
@@ -56,10 +54,23 @@ class WriteSummary:
         seconds: time from the writer's creation to the end of its commit.
     """
 
+    __slots__ = ("added", "deleted", "seconds", "updated")
     added: int
     updated: int
     deleted: int
     seconds: float
+
+    def __init__(self, added: int, updated: int, deleted: int, seconds: float) -> None:
+        self._set(added, updated, deleted, seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible form."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "seconds": self.seconds,
+        }
 
 
 class Writer(Protocol):
@@ -128,11 +139,26 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-@attrs.frozen(kw_only=True)
-class Settings:
+class Settings(Value):
     """What every engine searches with, as the caller gave it."""
 
-    analyzer: Analyzer | None = None
-    ranking: Ranking = attrs.field(factory=Ranking)
-    limits: QueryLimits = attrs.field(factory=QueryLimits)
-    expansions: ExpansionsArg = None
+    __slots__ = ("analyzer", "expansions", "limits", "ranking")
+    analyzer: Analyzer | None
+    ranking: Ranking
+    limits: QueryLimits
+    expansions: ExpansionsArg
+
+    def __init__(
+        self,
+        *,
+        analyzer: Analyzer | None = None,
+        ranking: Ranking | None = None,
+        limits: QueryLimits | None = None,
+        expansions: ExpansionsArg = None,
+    ) -> None:
+        self._set(
+            analyzer,
+            Ranking() if ranking is None else ranking,
+            QueryLimits() if limits is None else limits,
+            expansions,
+        )

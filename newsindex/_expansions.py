@@ -43,10 +43,9 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
-import attrs
-
 from newsindex._analysis import Analyzer
 from newsindex._query import Clause, ParsedQuery
+from newsindex._values import Value
 from newsindex.errors import ConfigurationError
 
 #: Alternatives a clause may hold after expansion (a bound on its cost).
@@ -58,6 +57,8 @@ _WORD = re.compile(r"[^\W_]+")
 #: Factor on the idf of another form than the one typed, so that articles
 #: using the typed form rank first (measured; see ``bench/typos.py``).
 WEIGHT: Final = 0.5
+
+_Extra: TypeAlias = "Mapping[str, str | Iterable[str]] | Iterable[Iterable[str]]"
 
 #: The built-in groups: ``form = form | form``, one group a line.
 BUILTIN: Final = """
@@ -271,9 +272,7 @@ def _forms(value: object) -> tuple[str, ...]:
     return tuple(f.strip() for f in forms)
 
 
-def _extra_groups(
-    value: Mapping[str, str | Iterable[str]] | Iterable[Iterable[str]],
-) -> tuple[tuple[str, ...], ...]:
+def _extra_groups(value: _Extra) -> tuple[tuple[str, ...], ...]:
     """``{"KPK": "Komisi Pemberantasan Korupsi"}`` (a form and what it stands
     for, one or several) or groups of forms, as groups of forms.
 
@@ -292,13 +291,21 @@ def _extra_groups(
     return tuple(group for group in groups if len(group) > 1)
 
 
-@attrs.frozen
-class _Table:
+_Forms: TypeAlias = "dict[tuple[str, ...], tuple[int, ...]]"
+_Groups: TypeAlias = "dict[int, tuple[tuple[str, ...], ...]]"
+_Runs: TypeAlias = "dict[str, list[tuple[str, ...]]]"
+
+
+class _Table(Value):
     """Some groups as terms, for one analyzer."""
 
-    forms: dict[tuple[str, ...], tuple[int, ...]]  # a form's terms -> its groups
-    groups: dict[int, tuple[tuple[str, ...], ...]]  # each group's forms, as terms
-    runs: dict[str, list[tuple[str, ...]]]  # first term -> multi-word forms
+    __slots__ = ("forms", "groups", "runs")
+    forms: _Forms  # a form's terms -> its groups
+    groups: _Groups  # each group's forms, as terms
+    runs: _Runs  # first term -> multi-word forms
+
+    def __init__(self, forms: _Forms, groups: _Groups, runs: _Runs) -> None:
+        self._set(forms, groups, runs)
 
 
 def _analysed(
@@ -311,7 +318,7 @@ def _analysed(
     return tuple(dict.fromkeys(t for t in forms if t))
 
 
-def _table(groups: dict[int, tuple[tuple[str, ...], ...]]) -> _Table:
+def _table(groups: _Groups) -> _Table:
     forms: dict[tuple[str, ...], list[int]] = {}
     runs: dict[str, list[tuple[str, ...]]] = {}
     for number, kept in groups.items():
@@ -331,8 +338,19 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-@attrs.frozen(kw_only=True)
-class Expansions:
+class _Caches:
+    """Caches of :class:`Expansions`: not fields, so not compared or copied."""
+
+    __slots__ = ("_analysed", "_index")
+    _index: dict[str, Any]
+    _analysed: dict[int, tuple[weakref.ref[Analyzer], dict[int, Any]]]
+
+    def _clear(self) -> None:
+        object.__setattr__(self, "_index", {})
+        object.__setattr__(self, "_analysed", {})
+
+
+class Expansions(Value, _Caches):
     """The other forms query words also search (see ``_expansions.py``).
 
     Args:
@@ -346,20 +364,20 @@ class Expansions:
         ConfigurationError: a form that is not text.
     """
 
-    extra: tuple[tuple[str, ...], ...] = attrs.field(
-        default=(), converter=_extra_groups
-    )
-    builtin: bool = True
+    __slots__ = ("builtin", "extra")
+    extra: tuple[tuple[str, ...], ...]
+    builtin: bool
     # Groups are found by their words as written, and analysed only when a
-    # query uses one of them: a search of words the index knows never needs
-    # the stemmer (see ``_stemtable.py``). Analysed groups are kept per
-    # analyzer (by identity; an analyzer is not cheap to hash).
-    _index: dict[str, Any] = attrs.field(
-        factory=dict, init=False, eq=False, repr=False, hash=False
-    )
-    _analysed: dict[int, tuple[weakref.ref[Analyzer], dict[int, Any]]] = attrs.field(
-        factory=dict, init=False, eq=False, repr=False, hash=False
-    )
+    # query uses one (a search of words the index knows never needs the
+    # stemmer, see ``_stemtable.py``), then kept in _Caches per analyzer.
+
+    def __init__(self, *, extra: _Extra = (), builtin: bool = True) -> None:
+        self._set(_extra_groups(extra), builtin)
+        self._clear()
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        super().__setstate__(state)
+        self._clear()
 
     def _by_word(self) -> tuple[list[tuple[str, ...]], dict[str, list[int]]]:
         found = self._index.get("by_word")
@@ -431,7 +449,7 @@ def _with(clause: Clause, more: list[tuple[str, ...]]) -> Clause:
     if not more:
         return clause
     alternatives = tuple(dict.fromkeys((*clause.alternatives, *more)))
-    return attrs.evolve(clause, alternatives=alternatives[:MAX_EXPANDED])
+    return clause.evolve(alternatives=alternatives[:MAX_EXPANDED])
 
 
 def _spelled_out(table: _Table, clauses: list[Clause]) -> list[list[tuple[str, ...]]]:
@@ -479,4 +497,4 @@ def expand_query(
         for alt in clause.alternatives:
             if alt not in typed and not (len(alt) == 1 and alt[0] in typed_terms):
                 weights[alt[0] if len(alt) == 1 else alt] = WEIGHT
-    return attrs.evolve(parsed, positive=positive, negative=negative, weights=weights)
+    return parsed.evolve(positive=positive, negative=negative, weights=weights)

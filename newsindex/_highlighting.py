@@ -26,12 +26,12 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Final
 
-import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._fields import TEXT_FIELDS
 from newsindex._gathering import Gathered
+from newsindex._values import Value
 from newsindex.errors import ConfigurationError
 
 #: A query word found in a text: ``(start, end, term)``.
@@ -52,8 +52,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _SENTENCE_START = re.compile(r"[.!?][\"')\]]*\s+(?=\S)")
 
 
-@attrs.frozen
-class Snippet:
+class Snippet(Value):
     """Text with highlighted ranges.
 
     Attributes:
@@ -62,8 +61,12 @@ class Snippet:
             :attr:`text`.
     """
 
+    __slots__ = ("highlights", "text")
     text: str
-    highlights: tuple[tuple[int, int], ...] = ()
+    highlights: tuple[tuple[int, int], ...]
+
+    def __init__(self, text: str, highlights: tuple[tuple[int, int], ...] = ()) -> None:
+        self._set(text, highlights)
 
     def __str__(self) -> str:
         return self.text

@@ -25,11 +25,11 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Final
 
-import attrs
 import numpy as np
 
 from newsindex._snapshot import Snapshot
 from newsindex._topk import top_indexes
+from newsindex._values import Value
 from newsindex._vocabulary import (
     EMPTY,
     MAX_WORD_BYTES,
@@ -56,8 +56,7 @@ _CODES[ord("a") : ord("z") + 1] = np.arange(26)
 _CODES[0] = _PAD
 
 
-@attrs.frozen
-class CloseWord:
+class CloseWord(Value):
     """A word of the index close to a typed one.
 
     Attributes:
@@ -67,10 +66,14 @@ class CloseWord:
         typos: edits from the typed word (a first-letter edit counts 2).
     """
 
+    __slots__ = ("count", "term", "typos", "word")
     word: str
     term: str
     count: int
     typos: int
+
+    def __init__(self, word: str, term: str, count: int, typos: int) -> None:
+        self._set(word, term, count, typos)
 
 
 def typo_budget(word: str) -> int:

@@ -12,11 +12,10 @@ import itertools
 from collections.abc import Iterable
 from typing import Literal, TypeAlias, get_args
 
-import attrs
-
 from newsindex._article import parse_published, published_timestamp
 from newsindex._fields import facet_key
 from newsindex._query import FILTER_VALUES_CEILING, QueryLimits
+from newsindex._values import Value
 from newsindex.errors import ArticleError, QueryError
 
 #: The orders of results: best first, or newest first among the articles
@@ -108,12 +107,12 @@ def _facet_names(names: str | Iterable[str]) -> tuple[FacetName, ...]:
     return tuple(found)
 
 
-def _check_typos(_instance: object, _attribute: object, value: object) -> None:
+def _check_typos(value: object) -> None:
     if value not in TYPOS:
         raise QueryError(f"typos must be one of {', '.join(TYPOS)}, not {value!r}")
 
 
-def _check_recency(_instance: object, _attribute: object, value: float | None) -> None:
+def _check_recency(value: float | None) -> None:
     if value is None:
         return
     if (
@@ -132,24 +131,32 @@ def _whole(value: object, name: str, minimum: int) -> None:
         raise QueryError(f"{name} must be a {kind} integer, not {value!r}")
 
 
-def _check_sort(_instance: object, _attribute: object, value: object) -> None:
+def _check_sort(value: object) -> None:
     if value not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {value!r}")
 
 
-@attrs.frozen
-class Filters:
+class Filters(Value):
     """What a search keeps: publication times (as the index's date keys),
     and sources and categories (in their indexed form); ``None`` keeps all."""
 
+    __slots__ = ("categories", "since", "sources", "until")
     since: float | None
     until: float | None
     sources: frozenset[str] | None
     categories: frozenset[str] | None
 
+    def __init__(
+        self,
+        since: float | None,
+        until: float | None,
+        sources: frozenset[str] | None,
+        categories: frozenset[str] | None,
+    ) -> None:
+        self._set(since, until, sources, categories)
 
-@attrs.frozen(kw_only=True)
-class SearchOptions:
+
+class SearchOptions(Value):
     """Everything about a search but its query text (see :meth:`NewsIndex.search`).
 
     Dates become the keys the index compares (see ``_article.py``); sources and
@@ -160,23 +167,75 @@ class SearchOptions:
         QueryError: an option of the wrong type or value.
     """
 
-    limit: int | None = None
-    offset: int = 0
-    page: int | None = None
-    since: float | None = attrs.field(default=None, converter=_since)
-    until: float | None = attrs.field(default=None, converter=_until)
-    sources: tuple[str, ...] | None = attrs.field(default=None, converter=_sources)
-    categories: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_categories
+    __slots__ = (
+        "categories",
+        "collapse",
+        "facets",
+        "limit",
+        "offset",
+        "page",
+        "recency",
+        "since",
+        "snippets",
+        "sort",
+        "sources",
+        "typos",
+        "until",
     )
-    sort: Sort = attrs.field(default="relevance", validator=_check_sort)
-    snippets: bool = True
-    facets: tuple[FacetName, ...] = attrs.field(default=(), converter=_facet_names)
-    typos: Typos = attrs.field(default=DEFAULT_TYPOS, validator=_check_typos)
-    collapse: bool = False
-    recency: float | None = attrs.field(default=None, validator=_check_recency)
+    limit: int | None
+    offset: int
+    page: int | None
+    since: float | None
+    until: float | None
+    sources: tuple[str, ...] | None
+    categories: tuple[str, ...] | None
+    sort: Sort
+    snippets: bool
+    facets: tuple[FacetName, ...]
+    typos: Typos
+    collapse: bool
+    recency: float | None
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        page: int | None = None,
+        since: DateBound = None,
+        until: DateBound = None,
+        sources: Names = None,
+        categories: Names = None,
+        sort: Sort = "relevance",
+        snippets: bool = True,
+        facets: str | Iterable[str] = (),
+        typos: Typos = DEFAULT_TYPOS,
+        collapse: bool = False,
+        recency: float | None = None,
+    ) -> None:
+        # Every conversion, then every check, so that of several bad options
+        # the same one is reported as ever.
+        self._set(
+            limit,
+            offset,
+            page,
+            _since(since),
+            _until(until),
+            _sources(sources),
+            _categories(categories),
+            sort,
+            snippets,
+            _facet_names(facets),
+            typos,
+            collapse,
+            recency,
+        )
+        self._check()
+
+    def _check(self) -> None:
+        _check_sort(self.sort)
+        _check_typos(self.typos)
+        _check_recency(self.recency)
         _whole(self.offset, "offset", 0)
         if self.page is not None:
             _whole(self.page, "page", 1)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 
-import attrs
 import numpy as np
 
 from newsindex._fields import NO_DATE
@@ -163,7 +162,7 @@ def with_recency(
     newest, oldest = dates[dated].max(), dates[dated].min()
     age_days = (newest - np.where(dated, dates, oldest)) / 86_400.0
     decay = np.exp2(-age_days / half_life_days)
-    return attrs.evolve(cands, score=cands.score * decay, decay=decay)
+    return cands.evolve(score=cands.score * decay, decay=decay)
 
 
 def relevance_order(

@@ -28,10 +28,9 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-import attrs
-
 from newsindex._analysis import Analyzer
 from newsindex._tokens import TOKEN_PATTERN
+from newsindex._values import Value
 from newsindex.errors import ConfigurationError
 
 #: Characters of query text considered; the rest is ignored.
@@ -52,8 +51,15 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _NEGATION = "-"
 
 
-@attrs.frozen(kw_only=True)
-class QueryLimits:
+def _check_filter_values(value: int) -> None:
+    if not 1 <= value <= FILTER_VALUES_CEILING:
+        raise ConfigurationError(
+            f"max_filter_values must be from 1 to {FILTER_VALUES_CEILING}, "
+            f"not {value!r}"
+        )
+
+
+class QueryLimits(Value):
     """Bounds on the cost of one query (the defaults are the module constants).
 
     Attributes:
@@ -67,25 +73,47 @@ class QueryLimits:
             (at most :data:`FILTER_VALUES_CEILING`).
     """
 
-    max_chars: int = MAX_QUERY_CHARS
-    max_clauses: int = MAX_CLAUSES
-    max_alternatives: int = MAX_ALTERNATIVES
-    max_phrase_terms: int = MAX_PHRASE_TERMS
-    max_limit: int = 1_000
-    max_depth: int = 10_000
-    max_filter_values: int = attrs.field(default=MAX_FILTER_VALUES)
+    __slots__ = (
+        "max_alternatives",
+        "max_chars",
+        "max_clauses",
+        "max_depth",
+        "max_filter_values",
+        "max_limit",
+        "max_phrase_terms",
+    )
+    max_chars: int
+    max_clauses: int
+    max_alternatives: int
+    max_phrase_terms: int
+    max_limit: int
+    max_depth: int
+    max_filter_values: int
 
-    @max_filter_values.validator
-    def _check_filter_values(self, _attribute: object, value: int) -> None:
-        if not 1 <= value <= FILTER_VALUES_CEILING:
-            raise ConfigurationError(
-                f"max_filter_values must be from 1 to {FILTER_VALUES_CEILING}, "
-                f"not {value!r}"
-            )
+    def __init__(
+        self,
+        *,
+        max_chars: int = MAX_QUERY_CHARS,
+        max_clauses: int = MAX_CLAUSES,
+        max_alternatives: int = MAX_ALTERNATIVES,
+        max_phrase_terms: int = MAX_PHRASE_TERMS,
+        max_limit: int = 1_000,
+        max_depth: int = 10_000,
+        max_filter_values: int = MAX_FILTER_VALUES,
+    ) -> None:
+        self._set(
+            max_chars,
+            max_clauses,
+            max_alternatives,
+            max_phrase_terms,
+            max_limit,
+            max_depth,
+            max_filter_values,
+        )
+        _check_filter_values(max_filter_values)
 
 
-@attrs.frozen
-class Clause:
+class Clause(Value):
     """One unit of a query.
 
     Attributes:
@@ -95,8 +123,14 @@ class Clause:
         required: the article must match this clause (quoted phrases).
     """
 
+    __slots__ = ("alternatives", "required")
     alternatives: tuple[tuple[str, ...], ...]
-    required: bool = False
+    required: bool
+
+    def __init__(
+        self, alternatives: tuple[tuple[str, ...], ...], required: bool = False
+    ) -> None:
+        self._set(alternatives, required)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -104,8 +138,7 @@ class Clause:
         return tuple(t for alt in self.alternatives for t in alt)
 
 
-@attrs.frozen
-class ParsedQuery:
+class ParsedQuery(Value):
     """A query after parsing and analysis.
 
     Attributes:
@@ -117,13 +150,37 @@ class ParsedQuery:
             (other forms of a word, close words), so the typed form ranks first.
     """
 
+    __slots__ = ("negative", "notes", "positive", "text", "weights")
+    # The weights are neither hashed nor compared (see __eq__).
+    _unhashed = frozenset({"weights"})
     text: str
     positive: tuple[Clause, ...]
     negative: tuple[Clause, ...]
-    notes: tuple[str, ...] = ()
-    weights: dict[str | tuple[str, ...], float] = attrs.field(
-        factory=dict, eq=False, hash=False
-    )
+    notes: tuple[str, ...]
+    weights: dict[str | tuple[str, ...], float]
+
+    def __init__(
+        self,
+        text: str,
+        positive: tuple[Clause, ...],
+        negative: tuple[Clause, ...],
+        notes: tuple[str, ...] = (),
+        weights: dict[str | tuple[str, ...], float] | None = None,
+    ) -> None:
+        self._set(text, positive, negative, notes, {} if weights is None else weights)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, ParsedQuery):
+            return NotImplemented
+        return (self.text, self.positive, self.negative, self.notes) == (
+            other.text,
+            other.positive,
+            other.negative,
+            other.notes,
+        )
+
+    # Defining __eq__ would otherwise make instances unhashable.
+    __hash__ = Value.__hash__
 
     @property
     def terms(self) -> frozenset[str]:
@@ -147,10 +204,13 @@ class ParsedQuery:
         return "the query is empty"
 
 
-@attrs.frozen
-class _Atom:
+class _Atom(Value):
+    __slots__ = ("quoted", "words")
     words: tuple[str, ...]
     quoted: bool
+
+    def __init__(self, words: tuple[str, ...], quoted: bool) -> None:
+        self._set(words, quoted)
 
 
 def _lex(text: str) -> list[str | _Atom]:
@@ -269,12 +329,16 @@ def _groups(items: list[str | _Atom]) -> Iterator[tuple[list[_Atom], bool]]:
         yield group, negated
 
 
-@attrs.define
 class _Cuts:
     """Which cost bounds a query ran into (reported in its notes)."""
 
-    phrase: bool = False
-    group: bool = False
+    __slots__ = ("group", "phrase")
+    phrase: bool
+    group: bool
+
+    def __init__(self, phrase: bool = False, group: bool = False) -> None:
+        self.phrase = phrase
+        self.group = group
 
 
 def _clauses(

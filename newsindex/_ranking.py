@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 
-import attrs
 import numpy as np
 
 from newsindex._fields import NO_DATE, TEXT_FIELDS
@@ -36,10 +35,10 @@ from newsindex._gathering import Gathered
 from newsindex._options import Filters
 from newsindex._query import Clause, ParsedQuery
 from newsindex._snapshot import Snapshot
+from newsindex._values import Value
 
 
-@attrs.frozen(kw_only=True)
-class Ranking:
+class Ranking(Value):
     """Ranking constants (the defaults are tuned; see the module docstring).
 
     Attributes:
@@ -64,18 +63,63 @@ class Ranking:
         rerank_depth: how many top articles the bonuses are computed for.
     """
 
-    k1: float = 1.2
-    b_body: float = 0.9
-    b_title: float = 0.5
-    title_weight: float = 8.0
-    coordination: float = 2.0
-    coordination_max_clauses: int = 4
-    proximity: float = 0.5
-    window: int = 8
-    lead: float = 3.0
-    lead_with_title: bool = False
-    lead_length: int = 50
-    rerank_depth: int = 100
+    __slots__ = (
+        "b_body",
+        "b_title",
+        "coordination",
+        "coordination_max_clauses",
+        "k1",
+        "lead",
+        "lead_length",
+        "lead_with_title",
+        "proximity",
+        "rerank_depth",
+        "title_weight",
+        "window",
+    )
+    k1: float
+    b_body: float
+    b_title: float
+    title_weight: float
+    coordination: float
+    coordination_max_clauses: int
+    proximity: float
+    window: int
+    lead: float
+    lead_with_title: bool
+    lead_length: int
+    rerank_depth: int
+
+    def __init__(
+        self,
+        *,
+        k1: float = 1.2,
+        b_body: float = 0.9,
+        b_title: float = 0.5,
+        title_weight: float = 8.0,
+        coordination: float = 2.0,
+        coordination_max_clauses: int = 4,
+        proximity: float = 0.5,
+        window: int = 8,
+        lead: float = 3.0,
+        lead_with_title: bool = False,
+        lead_length: int = 50,
+        rerank_depth: int = 100,
+    ) -> None:
+        self._set(
+            k1,
+            b_body,
+            b_title,
+            title_weight,
+            coordination,
+            coordination_max_clauses,
+            proximity,
+            window,
+            lead,
+            lead_with_title,
+            lead_length,
+            rerank_depth,
+        )
 
     def coordination_for(self, clauses: int) -> float:
         """The coordination exponent for a query of ``clauses`` clauses (0
@@ -249,13 +293,23 @@ def _filter_keep(snapshot: Snapshot, filters: Filters, ids: np.ndarray) -> np.nd
     return keep
 
 
-@attrs.frozen
-class Candidates:
+class Candidates(Value):
+    __slots__ = ("decay", "docnum", "matched", "score", "segment")
     segment: np.ndarray  # segment index of each candidate
     docnum: np.ndarray
     score: np.ndarray
     matched: np.ndarray  # clauses matched
-    decay: np.ndarray | None = None  # recency factors, already in ``score``
+    decay: np.ndarray | None  # recency factors, already in ``score``
+
+    def __init__(
+        self,
+        segment: np.ndarray,
+        docnum: np.ndarray,
+        score: np.ndarray,
+        matched: np.ndarray,
+        decay: np.ndarray | None = None,
+    ) -> None:
+        self._set(segment, docnum, score, matched, decay)
 
 
 def candidates(

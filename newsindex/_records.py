@@ -459,9 +459,7 @@ def _article(
     if reason is not None:
         return Problem(path, line, reason)
     if not has_id:
-        article = attrs.evolve(
-            article, id=stable_id(article.title, article.body, article.url)
-        )
+        article = article.evolve(id=stable_id(article.title, article.body, article.url))
     return article
 
 

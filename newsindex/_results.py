@@ -6,15 +6,13 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import attrs
-
 from newsindex._article import Article
 from newsindex._highlighting import Snippet
 from newsindex._options import Sort
+from newsindex._values import Value
 
 
-@attrs.frozen
-class FacetCount:
+class FacetCount(Value):
     """How many of the matching articles have one value of a facet.
 
     Attributes:
@@ -23,16 +21,19 @@ class FacetCount:
         count: articles that match the query and filters with that value.
     """
 
+    __slots__ = ("count", "value")
     value: str
     count: int
+
+    def __init__(self, value: str, count: int) -> None:
+        self._set(value, count)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form."""
         return {"value": self.value, "count": self.count}
 
 
-@attrs.frozen
-class Hit:
+class Hit(Value):
     """One article in a page of results.
 
     Attributes:
@@ -46,12 +47,24 @@ class Hit:
             article (syndicated copies) that the results leave out.
     """
 
+    __slots__ = ("article", "duplicates", "rank", "score", "snippet", "title_snippet")
     rank: int
     score: float
     article: Article
     snippet: Snippet
     title_snippet: Snippet
-    duplicates: tuple[str, ...] = ()
+    duplicates: tuple[str, ...]
+
+    def __init__(
+        self,
+        rank: int,
+        score: float,
+        article: Article,
+        snippet: Snippet,
+        title_snippet: Snippet,
+        duplicates: tuple[str, ...] = (),
+    ) -> None:
+        self._set(rank, score, article, snippet, title_snippet, duplicates)
 
     @property
     def id(self) -> str:
@@ -106,8 +119,7 @@ class Hit:
         }
 
 
-@attrs.frozen
-class SearchResults:
+class SearchResults(Value):
     """A page of search results.
 
     Iterating yields the hits of the page; ``len()`` is their number.
@@ -129,16 +141,49 @@ class SearchResults:
             the index or far rarer than a close word, else ``None``.
     """
 
+    __slots__ = (
+        "facets",
+        "hits",
+        "limit",
+        "notes",
+        "offset",
+        "query",
+        "sort",
+        "suggestion",
+        "took",
+        "total",
+    )
+    #: A mapping is not hashable: the facets are compared, not hashed.
+    _unhashed = frozenset({"facets"})
     query: str
     total: int
     hits: tuple[Hit, ...]
     took: float
-    offset: int = 0
-    limit: int = 10
-    sort: Sort = "relevance"
-    notes: tuple[str, ...] = ()
-    facets: Mapping[str, tuple[FacetCount, ...]] = attrs.field(factory=dict, hash=False)
-    suggestion: str | None = None
+    offset: int
+    limit: int
+    sort: Sort
+    notes: tuple[str, ...]
+    facets: Mapping[str, tuple[FacetCount, ...]]
+    suggestion: str | None
+
+    def __init__(
+        self,
+        query: str,
+        total: int,
+        hits: tuple[Hit, ...],
+        took: float,
+        offset: int = 0,
+        limit: int = 10,
+        sort: Sort = "relevance",
+        notes: tuple[str, ...] = (),
+        facets: Mapping[str, tuple[FacetCount, ...]] | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        if facets is None:
+            facets = {}
+        self._set(
+            query, total, hits, took, offset, limit, sort, notes, facets, suggestion
+        )
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

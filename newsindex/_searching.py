@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
@@ -40,11 +39,20 @@ from newsindex._spelling import check_spelling
 from newsindex.errors import QueryError
 
 
-@attrs.define
 class Request:
     """A search's query and options, checked and parsed: what every engine
     starts from, and how it returns its results."""
 
+    __slots__ = (
+        "filters",
+        "limit",
+        "notes",
+        "offset",
+        "options",
+        "parsed",
+        "query",
+        "started",
+    )
     query: str
     options: SearchOptions
     parsed: ParsedQuery
@@ -54,6 +62,26 @@ class Request:
     limit: int
     offset: int
     started: float
+
+    def __init__(
+        self,
+        query: str,
+        options: SearchOptions,
+        parsed: ParsedQuery,
+        filters: Filters,
+        notes: list[str],
+        limit: int,
+        offset: int,
+        started: float,
+    ) -> None:
+        self.query = query
+        self.options = options
+        self.parsed = parsed
+        self.filters = filters
+        self.notes = notes
+        self.limit = limit
+        self.offset = offset
+        self.started = started
 
     @classmethod
     def of(

@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from itertools import accumulate
 from operator import add
 
-import attrs
 import numpy as np
 
 from newsindex._kernels import speedups
 from newsindex._tokens import split_chunks
+from newsindex._values import Value
 
 #: The (offset within the chunk, term) of each indexed word of a chunk.
 ChunkWords = Callable[[str], tuple[tuple[int, str], ...]]
@@ -138,8 +138,7 @@ class FieldChunks:
         return tids[index], starts
 
 
-@attrs.frozen
-class SegmentText:
+class SegmentText(Value):
     """What segment features may read of a segment's text when it is written.
 
     Attributes:
@@ -148,5 +147,11 @@ class SegmentText:
             in order, and how many chunks each article has.
     """
 
+    __slots__ = ("chunks", "fields")
     chunks: list[str]
     fields: Mapping[str, tuple[np.ndarray, np.ndarray]]
+
+    def __init__(
+        self, chunks: list[str], fields: Mapping[str, tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        self._set(chunks, fields)

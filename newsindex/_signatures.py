@@ -38,13 +38,13 @@ import struct
 import zlib
 from typing import Any, ClassVar, Final
 
-import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._kernels import speedups
 from newsindex._segment_text import SegmentText
+from newsindex._values import Value
 
 #: Hash positions of a signature.
 SIGNATURE_SIZE: Final = 64
@@ -190,15 +190,18 @@ def _missing(signatures: np.ndarray) -> np.ndarray:
     return missing
 
 
-@attrs.frozen
-class SignatureTable:
+class SignatureTable(Value):
     """The signatures of one segment's documents, memory-mapped.
 
     Attributes:
         values: ``(documents, SIGNATURE_SIZE)`` 16-bit positions.
     """
 
+    __slots__ = ("values",)
     values: np.ndarray
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._set(values)
 
     def bands(self, docnums: np.ndarray, count: int) -> np.ndarray:
         """The first ``count`` LSH bands of ``docnums`` as 64-bit numbers,

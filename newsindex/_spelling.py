@@ -27,8 +27,6 @@ import math
 import re
 from typing import Final
 
-import attrs
-
 from newsindex._analysis import Analyzer
 from newsindex._fields import TEXT_FIELDS
 from newsindex._gathering import Gathered
@@ -37,6 +35,7 @@ from newsindex._options import Typos
 from newsindex._query import Clause, ParsedQuery, QueryLimits
 from newsindex._snapshot import Snapshot
 from newsindex._tokens import TOKEN_PATTERN
+from newsindex._values import Value
 from newsindex._vocabulary import normalize
 
 #: A word used by at most this many articles may be a typo.
@@ -54,8 +53,7 @@ TYPO_PENALTY: Final = 0.5
 _TOKENS = re.compile(TOKEN_PATTERN)
 
 
-@attrs.frozen
-class Spelling:
+class Spelling(Value):
     """What the spelling check made of a query.
 
     Attributes:
@@ -65,20 +63,35 @@ class Spelling:
         suggestion: the query with its typos corrected, or ``None``.
     """
 
+    __slots__ = ("gathered", "notes", "parsed", "suggestion")
     parsed: ParsedQuery
     gathered: Gathered
-    notes: tuple[str, ...] = ()
-    suggestion: str | None = None
+    notes: tuple[str, ...]
+    suggestion: str | None
+
+    def __init__(
+        self,
+        parsed: ParsedQuery,
+        gathered: Gathered,
+        notes: tuple[str, ...] = (),
+        suggestion: str | None = None,
+    ) -> None:
+        self._set(parsed, gathered, notes, suggestion)
 
 
-@attrs.frozen
-class _Word:
+class _Word(Value):
+    __slots__ = ("alone", "df", "end", "raw", "start", "term")
     raw: str  # as typed
     start: int
     end: int
     term: str
     df: int
     alone: bool  # no other alternative of its clause matches either
+
+    def __init__(
+        self, raw: str, start: int, end: int, term: str, df: int, alone: bool
+    ) -> None:
+        self._set(raw, start, end, term, df, alone)
 
 
 def check_spelling(
@@ -212,7 +225,7 @@ def _with_typos(
         return parsed, gathered, []
     positive = tuple(_widened(c, added) for c in parsed.positive)
     weights = {**parsed.weights, **factor}
-    parsed = attrs.evolve(parsed, positive=positive, weights=weights)
+    parsed = parsed.evolve(positive=positive, weights=weights)
     return parsed, Gathered(snapshot, parsed), notes
 
 
@@ -241,6 +254,6 @@ def _widened(clause: Clause, added: dict[str, list[tuple[str, ...]]]) -> Clause:
     more = [m for a in clause.alternatives if len(a) == 1 for m in added.get(a[0], ())]
     if not more:
         return clause
-    return attrs.evolve(
-        clause, alternatives=tuple(dict.fromkeys((*clause.alternatives, *more)))
+    return clause.evolve(
+        alternatives=tuple(dict.fromkeys((*clause.alternatives, *more)))
     )

@@ -26,7 +26,7 @@ from itertools import accumulate, compress
 from operator import add
 from typing import Any, Final
 
-import attrs
+from newsindex._values import Value
 
 #: Numbers with inner ``.``/``,`` (``5,2``, ``10.000``); letters directly
 #: before such a number, on their own (``Rp`` of ``Rp10.000``: the lookahead
@@ -67,8 +67,7 @@ def split_chunks(text: str) -> list[str]:
     return text.split(" ")
 
 
-@attrs.frozen
-class Token:
+class Token(Value):
     """One indexed word of a text.
 
     Attributes:
@@ -80,11 +79,15 @@ class Token:
             not counted).
     """
 
+    __slots__ = ("end", "position", "start", "term", "text")
     text: str
     term: str
     start: int
     end: int
     position: int
+
+    def __init__(self, text: str, term: str, start: int, end: int, position: int):
+        self._set(text, term, start, end, position)
 
 
 class _Special:

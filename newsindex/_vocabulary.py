@@ -29,13 +29,13 @@ from array import array
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
-import attrs
 import numpy as np
 
 from newsindex._analysis import Analyzer
 from newsindex._article import Article
 from newsindex._kernels import speedups
 from newsindex._segment_text import SegmentText
+from newsindex._values import Value
 
 #: Longer words (in UTF-8 bytes) are left out: they are never real words
 #: that anyone types (``wonderfulnoonskyofjakarta``), and they would widen
@@ -122,8 +122,7 @@ def normalize(word: str) -> str:
     return word.lower()
 
 
-@attrs.frozen(eq=False)
-class WordCounts:
+class WordCounts(Value):
     """Written words, sorted, with their terms and article counts.
 
     Attributes:
@@ -132,9 +131,15 @@ class WordCounts:
         counts: articles using each word.
     """
 
+    __slots__ = ("counts", "terms", "words")
+    __eq__ = object.__eq__  # arrays: compared by identity
+    __hash__ = object.__hash__
     words: np.ndarray
     terms: np.ndarray
     counts: np.ndarray
+
+    def __init__(self, words: np.ndarray, terms: np.ndarray, counts: np.ndarray):
+        self._set(words, terms, counts)
 
     def __len__(self) -> int:
         return len(self.words)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import attrs
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -59,7 +58,7 @@ class Api:
         articles = await run_in_threadpool(parse_articles, body)
         summary = await run_in_threadpool(self._write, articles)
         ids = list(dict.fromkeys(article.id for article in articles))
-        return JSONResponse({**attrs.asdict(summary), "ids": ids})
+        return JSONResponse({**summary.to_dict(), "ids": ids})
 
     async def delete_article(self, request: Request) -> Response:
         """``DELETE /api/articles/{id}``: delete and commit, or 404."""

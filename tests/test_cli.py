@@ -437,6 +437,24 @@ def test_a_named_command_builds_only_its_parser_and_parses_the_same() -> None:
     assert len(_command_names(build_parser(["serch"]))) == 10
 
 
+def test_the_search_command_imports_no_class_builder(sample_index: NewsIndex) -> None:
+    """Importing attrs and building its classes took a fifth of the command's
+    start (see _values.py): a search, from the command, imports none."""
+    location = str(sample_index.location)
+    script = (
+        "import sys\n"
+        "from newsindex.cli import main\n"
+        f"status = main(['search', '--index', {location!r}, 'beras'])\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('attr', 'attrs')]\n"
+        "print(status, loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert "<mark>" in done.stdout or "beras" in done.stdout.lower()
+    assert done.stderr.split("\n")[-2] == "0 []"
+
+
 def _command_names(parser: argparse.ArgumentParser) -> list[str]:
     (commands,) = [
         a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
