@@ -36,6 +36,7 @@ import hashlib
 import mmap
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 import numpy as np
@@ -129,8 +130,15 @@ def signature_of(text: str) -> np.ndarray:
     :data:`NO_SIGNATURE` when it has too few shingles."""
     if speedups is None:
         return signature_of_python(text)
-    # The same, compiled (see _kernels.py): the words' bytes go in whole.
-    found = speedups.minhash(_words_bytes(text), *_hash_bytes(), MIN_SHINGLES)
+    return signature_with(speedups.minhash, text)
+
+
+def signature_with(
+    minhash: Callable[[bytes, bytes, bytes, int], bytes | None], text: str
+) -> np.ndarray:
+    """:func:`signature_of` through a compiled ``minhash`` (``_speedups``,
+    see ``_kernels.py``), which takes the words' bytes whole."""
+    found = minhash(_words_bytes(text), *_hash_bytes(), MIN_SHINGLES)
     if found is None:
         return NO_SIGNATURE
     return np.frombuffer(found, dtype="<u2")

@@ -70,16 +70,7 @@ def _signature_python(text: str) -> np.ndarray:
 
 def _signature_compiled(text: str) -> np.ndarray:
     assert speedups is not None
-    multipliers, increments = _signatures._hash_functions()
-    found = speedups.minhash(
-        _signatures._words_bytes(text),
-        multipliers.tobytes(),
-        increments.tobytes(),
-        _signatures.MIN_SHINGLES,
-    )
-    if found is None:
-        return _signatures.NO_SIGNATURE
-    return np.frombuffer(found, dtype="<u2")
+    return _signatures.signature_with(speedups.minhash, text)
 
 
 @needs_compiled
